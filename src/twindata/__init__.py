@@ -1,0 +1,12 @@
+"""twindata: town-twinning records as versioned, validated, citable open data packages.
+
+The library: sources, core transforms, schema loading, the validation gate and release writing. It never imports
+Dagster; the orchestration layer lives in the top-level ``pipelines`` package and calls into this one.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("twindata")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

@@ -1,0 +1,32 @@
+"""Where the files that ship with twindata live: the Table Schemas, Dortmund's registry and the default snapshot.
+
+In a wheel they sit under ``twindata/_bundled/``; in a source checkout they are the top-level ``schemas/``,
+``registry/`` and ``snapshots/`` folders. Nothing else in the library hard-codes a path to them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT = _PACKAGE.parents[1]
+
+
+def bundled(name: str) -> Path:
+    """The shipped folder ``name`` (schemas, registry or snapshots), from the wheel or the source checkout."""
+    for base in (_PACKAGE / "_bundled", _CHECKOUT):
+        if (base / name).is_dir():
+            return base / name
+    raise FileNotFoundError(f"twindata is installed without its {name}/ folder")
+
+
+def schemas_dir() -> Path:
+    return bundled("schemas")
+
+
+def default_registry() -> Path:
+    return bundled("registry") / "dortmund"
+
+
+def default_snapshot() -> Path:
+    return bundled("snapshots") / "default"

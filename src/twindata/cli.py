@@ -1,0 +1,105 @@
+"""The ``twindata`` command: run, validate, versions. Argument parsing and printing only; the work is in the library.
+
+Every user error prints one line to stderr and exits 1, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from twindata import __version__
+from twindata.errors import GateError, TwindataError, format_error
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="twindata", description="Town-twinning records as validated, versioned open data packages.")
+    parser.add_argument("--version", action="version", version=f"twindata {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="build, validate and publish a release (offline from the bundled snapshot by default)")
+    run.add_argument("--registry", type=Path, help="registry folder (default: Dortmund's bundled registry)")
+    run.add_argument("--out", type=Path, default=Path("releases"), help="releases folder (default: ./releases)")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--live", action="store_true", help="fetch from the real Wikidata and Commons APIs")
+    mode.add_argument("--snapshot", type=Path, help="replay this snapshot folder instead of the bundled one")
+    run.add_argument("--contact", help="contact (URL or e-mail) for the User-Agent of a live run (or TWINDATA_CONTACT)")
+
+    validate = sub.add_parser("validate", help="recompute every checksum of a release and validate it with frictionless")
+    validate.add_argument("release", type=Path, help="a release folder (releases/<package>/<version>)")
+
+    versions = sub.add_parser("versions", help="list the published releases")
+    versions.add_argument("--out", type=Path, default=Path("releases"))
+
+    args = parser.parse_args(argv)
+    try:
+        return {"run": _run, "validate": _validate, "versions": _versions}[args.command](args)
+    except GateError as exc:
+        for err in exc.errors[:50]:
+            print(f"  {format_error(err)}", file=sys.stderr)
+        print(f"twindata: {exc}", file=sys.stderr)
+        return 1
+    except TwindataError as exc:
+        print(f"twindata: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("twindata: interrupted; nothing was published", file=sys.stderr)
+        return 130
+
+
+def _progress(message: str, _start=[time.perf_counter()]) -> None:
+    print(f"[{time.perf_counter() - _start[0]:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def _run(args) -> int:
+    from twindata.pipeline import RunOptions, run
+
+    result = run(RunOptions(registry=args.registry, out=args.out, live=args.live, snapshot=args.snapshot,
+                            contact=args.contact), progress=_progress)
+    p = result.publish
+    counts = ", ".join(f"{t} {n}" for t, n in result.counts.items())
+    issues = result.issues["kind"].value_counts().to_dict() if len(result.issues) else {}
+    print(f"tables: {counts}; requests: {result.requests_made}")
+    if issues:
+        print("data issues: " + ", ".join(f"{n} {k}" for k, n in sorted(issues.items())) + " (see data/data_issues.csv)")
+    if p.published:
+        print(f"published {p.package} {p.version} -> {p.path}")
+    else:
+        print(f"unchanged since {p.version}: nothing published ({p.path})")
+    return 0
+
+
+def _validate(args) -> int:
+    from twindata.release import verify_release
+
+    if not (args.release / "datapackage.json").is_file():
+        raise TwindataError(f"{args.release}: not a release folder (no datapackage.json)")
+    problems = verify_release(args.release)
+    for err in problems:
+        print(format_error(err), file=sys.stderr)
+    if problems:
+        print(f"twindata: {args.release}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{args.release}: valid (checksums and schemas)")
+    return 0
+
+
+def _versions(args) -> int:
+    from twindata.release import read_versions
+
+    packages = sorted(p for p in args.out.glob("*/versions.json")) if args.out.is_dir() else []
+    if not packages:
+        print(f"no releases in {args.out}")
+        return 0
+    for file in packages:
+        versions = read_versions(file.parent)
+        for v in versions["versions"]:
+            mark = " (latest)" if v["version"] == versions["latest"] else ""
+            print(f"{versions['package']} {v['version']}  {v['created']}  sha256:{v['content_sha256'][:12]}{mark}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The validation gate: every table is checked against its Table Schema (frictionless) before anything is published.
+
+Errors are row-level (table, row, field, value, rule). A bad row or value that came from Wikidata or Commons is
+quarantined into ``data_issues`` with the reason and the check runs again; an error in the registry's own data stops
+the run (``GateError``). The same row-level form serves the CLI and the Dagster asset checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+from frictionless import Package, Resource, Schema
+
+from twindata import schema
+from twindata.core import EXTERNAL, ORIGIN, Issues
+from twindata.errors import GateError
+from twindata.tables import sort_order, to_arrow, write_csv
+
+DATA_TABLES = ("cities", "partnerships", "images")
+MAX_ROUNDS = 20  # each round quarantines at least one row; quarantines cascade along foreign keys
+
+
+def report_errors(report, record_keys: dict[str, list] | None = None) -> list[dict]:
+    """A frictionless report as row-level error dicts: table, row, record, field, value, rule, message."""
+    errors = []
+    for task in report.tasks:
+        for error in task.errors:
+            e = error.to_descriptor()
+            row = e.get("rowNumber")
+            keys = (record_keys or {}).get(task.name)
+            record = keys[row - 2] if keys and row and 0 <= row - 2 < len(keys) else None
+            errors.append({"table": task.name, "row": row, "record": record, "field": e.get("fieldName"),
+                           "value": e.get("cell"), "rule": e.get("type"), "message": e.get("note") or e.get("message")})
+    return errors
+
+
+def validate_csv(folder: Path, tables: tuple[str, ...], record_keys: dict[str, list] | None = None) -> list[dict]:
+    """Validate ``folder/<table>.csv`` for each table, as one package so foreign keys are checked."""
+    resources = [Resource(path=f"{t}.csv", name=t, schema=Schema.from_descriptor(schema.table_schema(t)))
+                 for t in tables]
+    report = Package(resources=resources, basepath=str(folder)).validate(limit_errors=100_000)
+    return report_errors(report, record_keys)
+
+
+def run_gate(frames: dict[str, pd.DataFrame], issues: Issues, workdir: Path) -> dict[str, pa.Table]:
+    """Validate the tables, quarantining bad outside rows and values, until they pass; the sorted Arrow tables."""
+    frames = {t: df.reset_index(drop=True).copy() for t, df in frames.items()}
+    workdir.mkdir(parents=True, exist_ok=True)
+    for _ in range(MAX_ROUNDS):
+        arrows, positions = {}, {}
+        for t in DATA_TABLES:
+            unsorted = to_arrow(frames[t], t)
+            order = sort_order(unsorted, t)
+            arrows[t], positions[t] = unsorted.take(order), order.to_pylist()
+            write_csv(arrows[t], workdir / f"{t}.csv")
+        keys = {t: _record_keys(arrows[t], t) for t in DATA_TABLES}
+        errors = validate_csv(workdir, DATA_TABLES, keys)
+        if not errors:
+            break
+        fatal = _quarantine(frames, positions, errors, issues)
+        if fatal:
+            raise GateError(fatal)
+    else:
+        raise GateError([{"table": "*", "rule": "gate", "message": f"still invalid after {MAX_ROUNDS} rounds of quarantine"}])
+    arrows["data_issues"] = _issues_table(issues, workdir)
+    return arrows
+
+
+def _record_keys(arrow: pa.Table, table: str) -> list[str]:
+    key = schema.primary_key(table)
+    columns = [arrow.column(k).to_pylist() for k in key]
+    return [" / ".join(str(v) for v in values) for values in zip(*columns)] if key else []
+
+
+def _quarantine(frames, positions, errors: list[dict], issues: Issues) -> list[dict]:
+    """Hold back what outside sources got wrong; return the errors that are the registry's own."""
+    fatal, drop = [], {t: set() for t in frames}
+    for err in errors:
+        table, row = err["table"], err.get("row")
+        if row is None:
+            fatal.append(err)
+            continue
+        index = positions[table][row - 2]
+        record = frames[table].loc[index]
+        field = err.get("field")
+        required = field and schema.fields(table)[field].get("constraints", {}).get("required")
+        if field and field in record[EXTERNAL] and not required:
+            issues.add("quarantined_value", table, err["record"] or str(row), field, err["value"],
+                       _source(record, field), f"{err['rule']}: {err['message']}")
+            frames[table].at[index, field] = None
+        elif record[ORIGIN] != "registry":
+            if index not in drop[table]:
+                issues.add("quarantined_row", table, err["record"] or str(row), field, err["value"],
+                           record[ORIGIN], f"{err['rule']}: {err['message']}")
+            drop[table].add(index)
+        else:
+            fatal.append(err)
+    for table, indexes in drop.items():
+        frames[table] = frames[table].drop(index=list(indexes))
+    return fatal
+
+
+def _source(record: pd.Series, field: str) -> str:
+    return "commons" if "commons" in str(record.get("sources", "")) and field in (
+        "commons_file_title", "commons_page_url", "image_url", "width", "height", "mime_type") else "wikidata"
+
+
+def _issues_table(issues: Issues, workdir: Path) -> pa.Table:
+    arrow = to_arrow(issues.frame(), "data_issues")
+    arrow = arrow.take(sort_order(arrow, "data_issues"))
+    write_csv(arrow, workdir / "data_issues.csv")
+    errors = validate_csv(workdir, ("data_issues",))
+    if errors:
+        raise GateError(errors)
+    return arrow

@@ -1,0 +1,118 @@
+"""The steps of a run, each a plain function: read the registry, fetch Wikidata, fetch Commons, build the core
+tables, gate them, publish. The CLI chains them; the Dagster assets in ``pipelines/`` call the same functions one
+asset at a time. Nothing here knows about Dagster or the command line.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from twindata import core
+from twindata.bundled import default_registry, default_snapshot
+from twindata.core import CommonsResult, Issues
+from twindata.gate import run_gate
+from twindata.http import ClientConfig, WikimediaClient
+from twindata.registry import Registry, read_registry
+from twindata.release import PublishResult, discard, publish, stage
+from twindata.sources import commons, wikidata
+
+
+@dataclass
+class RunOptions:
+    registry: Path | None = None
+    out: Path = Path("releases")
+    live: bool = False
+    snapshot: Path | None = None
+    contact: str | None = None
+
+    def client(self) -> WikimediaClient:
+        snapshot = None if self.live else (self.snapshot or default_snapshot())
+        return WikimediaClient(ClientConfig.from_env(snapshot=snapshot, contact=self.contact))
+
+
+@dataclass
+class CoreTables:
+    """The three published tables before the gate, and what building them found to report."""
+
+    frames: dict[str, pd.DataFrame]
+    issues: Issues = field(default_factory=Issues)
+
+
+@dataclass
+class RunResult:
+    publish: PublishResult
+    counts: dict[str, int]
+    issues: pd.DataFrame
+    requests_made: int
+
+
+def load_registry(path: Path | None) -> Registry:
+    return read_registry(path or default_registry())
+
+
+def fetch_wikidata(client: WikimediaClient, registry: Registry) -> wikidata.FetchResult:
+    qids = [q for q in registry.cities["wikidata_qid"] if q]
+    own = registry.cities.set_index("city_id").loc[registry.metadata["city_ids"], "wikidata_qid"]
+    return wikidata.collect(client, qids, [q for q in own if q])
+
+
+def fetch_commons(client: WikimediaClient, registry: Registry, wd: wikidata.FetchResult) -> CommonsResult:
+    found, missing, not_in_snapshot = commons.fetch_images(client, core.commons_titles(registry, wd))
+    return CommonsResult(found, missing, not_in_snapshot)
+
+
+def build_tables(registry: Registry, wd: wikidata.FetchResult, cm: CommonsResult) -> CoreTables:
+    issues = Issues()
+    cities = core.build_cities(registry, wd, issues)
+    partnerships = core.build_partnerships(registry, wd, issues)
+    images = core.build_images(registry, cities, cm, issues)
+    return CoreTables({"cities": cities, "partnerships": partnerships, "images": images}, issues)
+
+
+def provenance(registry: Registry, client: WikimediaClient, wd: wikidata.FetchResult) -> dict:
+    """What made a release: the registry's checksum, the snapshot or live retrieval time, Wikidata revisions, git."""
+    source = ({"snapshot_id": client.snapshot.snapshot_id} if client.snapshot else
+              {"retrieved": datetime.now(timezone.utc).replace(microsecond=0).isoformat()})
+    return {"registry_sha256": registry.sha256, **source,
+            "wikidata_revisions": {q: e.revision for q, e in sorted(wd.entities.items()) if e.revision},
+            "git_commit": _git_commit()}
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def gate_and_publish(tables: CoreTables, registry: Registry, out: Path, prov: dict) -> tuple[PublishResult, dict]:
+    """Validate (quarantining bad outside rows) into a staging folder, then publish it; nothing is left on failure."""
+    staging = stage(Path(out), registry.metadata["name"])
+    try:
+        arrows = run_gate(tables.frames, tables.issues, staging / "data")
+        return publish(arrows, registry.metadata, staging, prov), {t: a.num_rows for t, a in arrows.items()}
+    except BaseException:
+        discard(staging)
+        raise
+
+
+def run(options: RunOptions, progress: Callable[[str], None] = lambda _: None) -> RunResult:
+    progress("reading the registry")
+    registry = load_registry(options.registry)
+    client = options.client()
+    progress("Wikidata: " + ("live" if client.live else f"replaying snapshot {client.snapshot.folder}"))
+    wd = fetch_wikidata(client, registry)
+    progress(f"Wikidata: {len(wd.entities)} entities; Commons metadata")
+    cm = fetch_commons(client, registry, wd)
+    progress("building and validating tables")
+    tables = build_tables(registry, wd, cm)
+    result, counts = gate_and_publish(tables, registry, options.out, provenance(registry, client, wd))
+    return RunResult(result, counts, tables.issues.frame(), client.requests_made)

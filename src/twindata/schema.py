@@ -1,0 +1,102 @@
+"""The Table Schemas in ``schemas/`` and everything derived from them: column order, Arrow types, registry schemas.
+
+The JSON files are the one source of truth for columns, types, constraints and docs; this module only reads and
+translates them. Nothing else restates a column list.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+
+import pandas as pd
+import pyarrow as pa
+
+from twindata.bundled import schemas_dir
+
+TABLES = ("cities", "partnerships", "images", "data_issues")
+
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+}
+
+
+@cache
+def _load(name: str) -> dict:
+    return json.loads((schemas_dir() / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def table_schema(table: str) -> dict:
+    """The Table Schema descriptor of a published table (a fresh copy, safe to modify)."""
+    return copy.deepcopy(_load(table))
+
+
+def package_metadata() -> dict:
+    return copy.deepcopy(_load("package"))
+
+
+def columns(table: str) -> list[str]:
+    return [f["name"] for f in _load(table)["fields"]]
+
+
+def fields(table: str) -> dict[str, dict]:
+    return {f["name"]: f for f in _load(table)["fields"]}
+
+
+def primary_key(table: str) -> list[str]:
+    return list(_load(table).get("primaryKey", []))
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    """Arrow schema of a table: types from the Table Schema, required fields not-null, docs in the field metadata."""
+    descriptor = _load(table)
+    arrow_fields = []
+    for f in descriptor["fields"]:
+        meta = {"title": f.get("title", ""), "description": f.get("description", "")}
+        arrow_fields.append(pa.field(f["name"], _ARROW_TYPES[f["type"]],
+                                     nullable=not f.get("constraints", {}).get("required", False),
+                                     metadata=meta))
+    plain = pa.schema(arrow_fields)
+    return plain.with_metadata({"title": descriptor.get("title", ""), "description": descriptor.get("description", ""),
+                                **_pandas_metadata(descriptor, plain)})
+
+
+_PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "number": "float64", "string": "object", "date": "object"}
+
+
+def _pandas_metadata(descriptor: dict, arrow: pa.Schema) -> dict:
+    """pandas' own Parquet metadata declaring nullable dtypes (Int64, boolean), so that ``pandas.read_parquet`` and
+    frictionless read an empty integer cell as missing instead of NaN."""
+    empty = pd.DataFrame({f["name"]: pd.Series([], dtype=_PANDAS_DTYPES[f["type"]]) for f in descriptor["fields"]})
+    return {b"pandas": pa.Table.from_pandas(empty, schema=arrow, preserve_index=False).schema.metadata[b"pandas"]}
+
+
+def registry_tables() -> dict[str, dict]:
+    """Table Schema descriptors of the registry's CSV files, each taken field by field from its published table."""
+    spec = _load("registry")["tables"]
+    out = {}
+    for name, t in spec.items():
+        source = fields(t["from"])
+        picked = []
+        for field_name in t["fields"]:
+            f = copy.deepcopy(source[field_name])
+            constraints = f.setdefault("constraints", {})
+            if field_name in t["primaryKey"]:
+                constraints.pop("unique", None)  # the registry's primary key says it
+            if field_name in t.get("required", []):
+                constraints["required"] = True
+            picked.append(f)
+        descriptor = {"fields": picked, "primaryKey": t["primaryKey"], "missingValues": [""]}
+        if t.get("foreignKeys"):
+            descriptor["foreignKeys"] = t["foreignKeys"]
+        out[name] = descriptor
+    return out
+
+
+def registry_metadata_rules() -> dict:
+    return copy.deepcopy(_load("registry")["metadata"])

@@ -1,0 +1,188 @@
+"""Wikimedia Commons: fetch ``imageinfo`` with ``extmetadata`` (50 titles a request) and parse it into image records.
+
+extmetadata values are HTML: authors and credits are reduced to plain text (the link of a single linked author is
+kept as a URL). Booleans arrive as strings; AttributionRequired and LicenseUrl may be absent. Both response shapes
+parse: formatversion 1 (pages keyed by id, negative ids for missing files) and 2 (a list, ``missing: true``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+from html.parser import HTMLParser
+
+from twindata.http import SnapshotMiss, WikimediaClient
+
+BATCH = 50
+IIPROP = "url|size|mime|sha1|timestamp|extmetadata"
+EXTMETADATA = "ImageDescription|Artist|Credit|LicenseShortName|LicenseUrl|AttributionRequired|Copyrighted|UsageTerms|ObjectName"
+
+# Commons licence short names -> SPDX ids, where the version (and port) is explicit.
+_SPDX = re.compile(r"^CC (BY(?:-SA|-NC|-ND|-NC-SA|-NC-ND)?) (\d\.\d)(?: ([a-z]{2}))?$", re.I)
+_SPDX_FIXED = {"CC0": "CC0-1.0", "PUBLIC DOMAIN MARK": None, "GFDL": "GFDL-1.2-or-later", "FAL": None}
+
+
+@dataclass
+class CommonsImage:
+    """What Commons says about one file."""
+
+    title: str
+    page_url: str | None = None
+    image_url: str | None = None
+    width: int | None = None
+    height: int | None = None
+    mime_type: str | None = None
+    sha1: str | None = None
+    timestamp: str | None = None
+    description: str | None = None
+    object_name: str | None = None
+    author: str | None = None
+    author_url: str | None = None
+    credit: str | None = None
+    licence_name: str | None = None
+    licence_url: str | None = None
+    attribution_required: bool = True
+    copyrighted: bool = True
+
+    @property
+    def licence_spdx(self) -> str | None:
+        return spdx_id(self.licence_name)
+
+
+def spdx_id(name: str | None) -> str | None:
+    """SPDX identifier of a Commons licence short name, or None where none exists or the version is unknown."""
+    if not name:
+        return None
+    name = name.strip()
+    if name.upper() in _SPDX_FIXED:
+        return _SPDX_FIXED[name.upper()]
+    m = _SPDX.match(name)
+    if not m:
+        return None
+    spdx = f"CC-{m.group(1).upper()}-{m.group(2)}"
+    return f"{spdx}-{m.group(3).upper()}" if m.group(3) else spdx
+
+
+class _Text(HTMLParser):
+    """HTML -> plain text: entities decoded, list items and line breaks joined by '; ', links collected."""
+
+    BREAKS = {"li", "br", "p", "div", "tr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BREAKS:
+            self.parts.append("\n")
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.links.append(href)
+
+    def handle_endtag(self, tag):
+        if tag in self.BREAKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def html_to_text(value: str | None) -> tuple[str | None, list[str]]:
+    """Plain text of an extmetadata HTML value and the link targets in it."""
+    if value is None:
+        return None, []
+    parser = _Text()
+    parser.feed(unescape(value) if "<" not in value else value)
+    parser.close()
+    lines = [re.sub(r"\s+", " ", line).strip() for line in "".join(parser.parts).split("\n")]
+    text = "; ".join(line for line in lines if line)
+    return (text or None), parser.links
+
+
+def _absolute(url: str) -> str:
+    return f"https:{url}" if url.startswith("//") else url
+
+
+def _flag(meta: dict, key: str, default: bool) -> bool:
+    value = meta.get(key, {}).get("value")
+    if value is None:
+        return default
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def parse_page(page: dict) -> CommonsImage | None:
+    """One page object of a ``prop=imageinfo`` answer; None for a missing file or a page without imageinfo."""
+    info = (page.get("imageinfo") or [None])[0]
+    if info is None:
+        return None
+    meta = info.get("extmetadata", {})
+    text = {k: html_to_text(meta.get(k, {}).get("value")) for k in ("Artist", "Credit", "ImageDescription", "ObjectName")}
+    author, author_links = text["Artist"]
+    licence_url = meta.get("LicenseUrl", {}).get("value")
+    return CommonsImage(
+        title=page["title"],
+        page_url=info.get("descriptionurl"),
+        image_url=info.get("url"),
+        width=info.get("width"),
+        height=info.get("height"),
+        mime_type=info.get("mime"),
+        sha1=info.get("sha1"),
+        timestamp=info.get("timestamp"),
+        description=text["ImageDescription"][0],
+        object_name=text["ObjectName"][0],
+        author=author,
+        author_url=_absolute(author_links[0]) if len(author_links) == 1 and "redlink=1" not in author_links[0] else None,
+        credit=text["Credit"][0],
+        licence_name=meta.get("LicenseShortName", {}).get("value"),
+        licence_url=_absolute(licence_url) if licence_url else None,
+        attribution_required=_flag(meta, "AttributionRequired", True),
+        copyrighted=_flag(meta, "Copyrighted", True),
+    )
+
+
+def _pages(answer: dict) -> list[dict]:
+    pages = answer.get("query", {}).get("pages", [])
+    return list(pages.values()) if isinstance(pages, dict) else pages
+
+
+def parse_imageinfo(answer: dict, asked: list[str]) -> tuple[dict[str, CommonsImage], set[str]]:
+    """Map an imageinfo answer back to the titles asked (following ``normalized`` and ``redirects``)."""
+    query = answer.get("query", {})
+    renamed = {}
+    for step in ("normalized", "redirects"):
+        for entry in query.get(step, []):
+            renamed[entry["from"]] = entry["to"]
+    by_title = {p["title"]: p for p in _pages(answer)}
+    found, missing = {}, set()
+    for title in asked:
+        final = title
+        while final in renamed:
+            final = renamed[final]
+        page = by_title.get(final)
+        image = parse_page(page) if page and "missing" not in page else None
+        if image is None:
+            missing.add(title)
+        else:
+            found[title] = image
+    return found, missing
+
+
+def fetch_images(client: WikimediaClient, titles: list[str]) -> tuple[dict[str, CommonsImage], set[str], set[str]]:
+    """Fetch imageinfo for ``titles`` in batches of 50: found images, missing titles, titles a snapshot cannot answer."""
+    found, missing, not_in_snapshot = {}, set(), set()
+    wanted = sorted(set(titles))
+    for start in range(0, len(wanted), BATCH):
+        batch = wanted[start:start + BATCH]
+        params = {"action": "query", "prop": "imageinfo", "iiprop": IIPROP, "iiextmetadatafilter": EXTMETADATA,
+                  "iiextmetadatalanguage": "en", "titles": "|".join(batch)}
+        try:
+            answer = client.get(client.config.commons_api, params)
+        except SnapshotMiss:
+            not_in_snapshot.update(batch)
+            continue
+        batch_found, batch_missing = parse_imageinfo(answer, batch)
+        found.update(batch_found)
+        missing |= batch_missing
+    return found, missing, not_in_snapshot

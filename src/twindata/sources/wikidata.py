@@ -1,0 +1,199 @@
+"""Wikidata: fetch entities with wbgetentities (50 ids a request) and parse them into city facts.
+
+A parsed entity keeps only what twindata publishes: English label, P17 country, P297 code, P625 coordinates, P1082
+population, P18 image and P190 (twinned administrative body) with its P580/P582 qualifiers. ``novalue`` and
+``somevalue`` snaks carry no datavalue and are skipped; year-precision times (``+1953-00-00T00:00:00Z``) keep the year only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from twindata.http import SnapshotMiss, WikimediaClient
+
+BATCH = 50
+PROPS = "info|labels|claims"
+JULIAN = "http://www.wikidata.org/entity/Q1985786"
+_TIME = re.compile(r"^([+-])(\d+)-(\d\d)-(\d\d)T")
+
+
+@dataclass
+class Moment:
+    """A Wikidata time value reduced to what it really says: a year, and the day only at day precision."""
+
+    year: int | None
+    date: date | None = None
+
+
+@dataclass
+class Twinning:
+    """One P190 statement: the partner's QID and the P580/P582 qualifiers."""
+
+    partner_qid: str
+    start: Moment = field(default_factory=lambda: Moment(None))
+    end: Moment = field(default_factory=lambda: Moment(None))
+
+
+@dataclass
+class Entity:
+    """The facts of one Wikidata item that twindata uses."""
+
+    qid: str
+    label: str | None = None
+    revision: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    population: int | None = None
+    country_qid: str | None = None
+    iso_code: str | None = None
+    image: str | None = None
+    twinnings: list[Twinning] = field(default_factory=list)
+    redirected_from: str | None = None
+
+
+@dataclass
+class FetchResult:
+    """Entities found, ids the source says are missing, ids the snapshot cannot answer."""
+
+    entities: dict[str, Entity] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)
+    not_in_snapshot: set[str] = field(default_factory=set)
+
+    def merge(self, other: "FetchResult") -> None:
+        self.entities.update(other.entities)
+        self.missing |= other.missing
+        self.not_in_snapshot |= other.not_in_snapshot
+
+
+def parse_time(value: dict) -> Moment:
+    """``{"time": "+1953-00-00T00:00:00Z", "precision": 9, ...}`` -> Moment(1953). Day only at precision 11 (Gregorian)."""
+    m = _TIME.match(value.get("time", ""))
+    if not m or value.get("precision", 0) < 9:
+        return Moment(None)
+    year = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+    day = None
+    if value.get("precision") >= 11 and value.get("calendarmodel", "").endswith("Q1985727") and int(m.group(3)) and int(m.group(4)):
+        day = date(year, int(m.group(3)), int(m.group(4)))
+    return Moment(year, day)
+
+
+def _statements(entity: dict, prop: str) -> list[dict]:
+    """Statements of ``prop`` that have a value: best rank first, deprecated ones and novalue/somevalue left out."""
+    found = [s for s in entity.get("claims", {}).get(prop, [])
+             if s.get("rank") != "deprecated" and "datavalue" in s.get("mainsnak", {})]
+    return sorted(found, key=lambda s: s.get("rank") != "preferred")
+
+
+def _value(statement: dict):
+    return statement["mainsnak"]["datavalue"]["value"]
+
+
+def _qualifier(statement: dict, prop: str) -> Moment:
+    for snak in statement.get("qualifiers", {}).get(prop, []):
+        if "datavalue" in snak:
+            return parse_time(snak["datavalue"]["value"])
+    return Moment(None)
+
+
+def _population(entity: dict) -> int | None:
+    statements = _statements(entity, "P1082")
+    if not statements:
+        return None
+    if statements[0].get("rank") != "preferred":
+        dated = [(_qualifier(s, "P585").year or -10**6, i, s) for i, s in enumerate(statements)]
+        statements = [max(dated, key=lambda t: (t[0], -t[1]))[2]]
+    return int(float(_value(statements[0])["amount"]))
+
+
+def parse_entity(entity: dict) -> Entity | None:
+    """One entity from a wbgetentities answer (either formatversion), or None for a missing/deleted one."""
+    if "missing" in entity or "claims" not in entity and "labels" not in entity:
+        return None
+    out = Entity(qid=entity["id"], revision=entity.get("lastrevid"))
+    label = entity.get("labels", {}).get("en")
+    out.label = label.get("value") if isinstance(label, dict) else None
+    if coords := _statements(entity, "P625"):
+        value = _value(coords[0])
+        out.latitude, out.longitude = value.get("latitude"), value.get("longitude")
+    out.population = _population(entity)
+    if country := _statements(entity, "P17"):
+        out.country_qid = _value(country[0])["id"]
+    if iso := _statements(entity, "P297"):
+        out.iso_code = _value(iso[0])
+    if image := _statements(entity, "P18"):
+        out.image = _value(image[0])
+    for s in _statements(entity, "P190"):
+        out.twinnings.append(Twinning(_value(s)["id"], _qualifier(s, "P580"), _qualifier(s, "P582")))
+    return out
+
+
+def parse_wbgetentities(answer: dict, asked: list[str]) -> FetchResult:
+    """Map a wbgetentities answer back to the ids asked (redirects included)."""
+    result = FetchResult()
+    entities = answer.get("entities", {})
+    for qid in asked:
+        raw = entities.get(qid)
+        parsed = parse_entity(raw) if raw is not None else None
+        if parsed is None:
+            result.missing.add(qid)
+            continue
+        if parsed.qid != qid:
+            parsed.redirected_from = qid
+        result.entities[qid] = parsed
+    return result
+
+
+def fetch_entities(client: WikimediaClient, qids: list[str], props: str = PROPS) -> FetchResult:
+    """Fetch ``qids`` in batches of 50. In a replayed run, ids the snapshot cannot answer are reported, not fatal."""
+    result = FetchResult()
+    wanted = sorted(set(qids), key=lambda q: int(q[1:]))
+    for start in range(0, len(wanted), BATCH):
+        batch = wanted[start:start + BATCH]
+        try:
+            result.merge(_fetch_batch(client, batch, props))
+        except SnapshotMiss:
+            for qid in batch:  # the snapshot may hold them in other batches
+                try:
+                    result.merge(_fetch_batch(client, [qid], props))
+                except SnapshotMiss:
+                    result.not_in_snapshot.add(qid)
+    return result
+
+
+def _fetch_batch(client: WikimediaClient, batch: list[str], props: str) -> FetchResult:
+    params = {"action": "wbgetentities", "ids": "|".join(batch), "props": props, "languages": "en"}
+    return parse_wbgetentities(client.get(client.config.wikidata_api, params), batch)
+
+
+def country_codes_query(country_qids: list[str]) -> str:
+    values = " ".join(f"wd:{q}" for q in sorted(country_qids, key=lambda q: int(q[1:])))
+    return f"SELECT ?country ?code WHERE {{ VALUES ?country {{ {values} }} ?country wdt:P297 ?code . }}"
+
+
+def parse_country_codes(answer: dict) -> dict[str, str]:
+    """SPARQL JSON results of ``country_codes_query`` -> {country QID: ISO 3166-1 alpha-2 code}."""
+    codes = {}
+    for binding in answer.get("results", {}).get("bindings", []):
+        qid = binding["country"]["value"].rsplit("/", 1)[-1]
+        codes.setdefault(qid, binding["code"]["value"])
+    return codes
+
+
+def collect(client: WikimediaClient, registry_qids: list[str], own_qids: list[str]) -> FetchResult:
+    """Everything a release needs from Wikidata: the registry's cities, the partners their P190 statements name,
+    and the ISO codes of their countries."""
+    result = fetch_entities(client, registry_qids)
+    known = set(result.entities) | result.missing | result.not_in_snapshot
+    partners = {t.partner_qid for q in own_qids if q in result.entities for t in result.entities[q].twinnings}
+    result.merge(fetch_entities(client, sorted(partners - known)))
+    countries = sorted({e.country_qid for e in result.entities.values() if e.country_qid})
+    if countries:
+        try:
+            codes = parse_country_codes(client.sparql(country_codes_query(countries)))
+        except SnapshotMiss:
+            codes = {}
+        for entity in result.entities.values():
+            entity.iso_code = entity.iso_code or codes.get(entity.country_qid)
+    return result

@@ -1,0 +1,58 @@
+"""Tables as files: a frame becomes an Arrow table typed by its Table Schema, then RFC 4180 CSV and Parquet.
+
+CSV and Parquet of a release come from the same Arrow table, so they hold the same rows. Rows are sorted by the
+primary key so that the same content always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from twindata import schema
+
+CSV_OPTIONS = pacsv.WriteOptions(include_header=True, quoting_style="needed", eol="\r\n")
+
+
+def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
+    """The schema's columns of ``df`` (private columns dropped) as an Arrow table, in the order of ``df``."""
+    arrow_schema = schema.arrow_schema(table)
+    data = {}
+    for f in arrow_schema:
+        values = [None if _is_missing(v) else v for v in df[f.name].tolist()] if f.name in df else [None] * len(df)
+        data[f.name] = pa.array(values, type=f.type)
+    return pa.Table.from_pydict(data, schema=arrow_schema)
+
+
+def sort_order(arrow: pa.Table, table: str) -> pa.Array:
+    """Row order of a published table: by primary key, or by every column where it has none."""
+    key = schema.primary_key(table) or arrow.column_names
+    return pc.sort_indices(arrow, sort_keys=[(k, "ascending") for k in key])
+
+
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT or value is pd.NA
+
+
+def write_csv(table: pa.Table, path: Path) -> None:
+    pacsv.write_csv(table, path, write_options=CSV_OPTIONS)
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Parquet with the schema's types and docs; fixed options so the same rows give the same bytes."""
+    pq.write_table(table, path, compression="zstd", write_statistics=True, use_dictionary=True,
+                   store_schema=True)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
