@@ -14,7 +14,7 @@ class RegistryError(TwindataError):
     def __init__(self, file: str, record: str, field: str | None, value: object, message: str):
         self.file, self.record, self.field, self.value, self.message = file, record, field, value, message
         where = f"{file}: {record}" + (f", field '{field}'" if field else "")
-        shown = "" if value in (None, "") else f" = {value!r}"
+        shown = "" if value in (None, "") else f" = {_short(value)!r}"
         super().__init__(f"{where}{shown}: {message}")
 
 
@@ -32,6 +32,11 @@ class GateError(TwindataError):
         super().__init__(f"validation failed, nothing published: {format_error(first)}{more}")
 
 
+def _short(value: object, limit: int = 80) -> object:
+    """A value as shown in a one-line message: long text cut, with an ellipsis."""
+    return value if not isinstance(value, str) or len(value) <= limit else value[:limit] + "…"
+
+
 def format_error(err: dict) -> str:
     """One line for a row-level validation error: table, row, field, value, rule."""
     parts = [err.get("table", "?")]
@@ -42,5 +47,5 @@ def format_error(err: dict) -> str:
     if err.get("field"):
         parts.append(f"field '{err['field']}'")
     if err.get("value") not in (None, ""):
-        parts.append(f"= {err['value']!r}")
+        parts.append(f"= {_short(err['value'])!r}")
     return " ".join(parts) + f": {err.get('rule', 'error')}: {err.get('message', '')}".rstrip(": ")

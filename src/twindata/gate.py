@@ -7,6 +7,7 @@ the run (``GateError``). The same row-level form serves the CLI and the Dagster 
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -38,8 +39,12 @@ def report_errors(report, record_keys: dict[str, list] | None = None) -> list[di
 
 def validate_csv(folder: Path, tables: tuple[str, ...], record_keys: dict[str, list] | None = None) -> list[dict]:
     """Validate ``folder/<table>.csv`` for each table, as one package so foreign keys are checked."""
-    resources = [Resource(path=f"{t}.csv", name=t, schema=Schema.from_descriptor(schema.table_schema(t)))
-                 for t in tables]
+    resources = []
+    for t in tables:
+        descriptor = schema.table_schema(t)
+        # a foreign key into a table not in this set cannot be checked here (asset checks validate one table)
+        descriptor["foreignKeys"] = [fk for fk in descriptor.get("foreignKeys", []) if fk["reference"]["resource"] in tables]
+        resources.append(Resource(path=f"{t}.csv", name=t, schema=Schema.from_descriptor(descriptor)))
     report = Package(resources=resources, basepath=str(folder)).validate(limit_errors=100_000)
     return report_errors(report, record_keys)
 
@@ -47,16 +52,17 @@ def validate_csv(folder: Path, tables: tuple[str, ...], record_keys: dict[str, l
 def run_gate(frames: dict[str, pd.DataFrame], issues: Issues, workdir: Path) -> dict[str, pa.Table]:
     """Validate the tables, quarantining bad outside rows and values, until they pass; the sorted Arrow tables."""
     frames = {t: df.reset_index(drop=True).copy() for t, df in frames.items()}
+    tables = tuple(t for t in DATA_TABLES if t in frames)
     workdir.mkdir(parents=True, exist_ok=True)
     for _ in range(MAX_ROUNDS):
         arrows, positions = {}, {}
-        for t in DATA_TABLES:
+        for t in tables:
             unsorted = to_arrow(frames[t], t)
             order = sort_order(unsorted, t)
             arrows[t], positions[t] = unsorted.take(order), order.to_pylist()
             write_csv(arrows[t], workdir / f"{t}.csv")
-        keys = {t: _record_keys(arrows[t], t) for t in DATA_TABLES}
-        errors = validate_csv(workdir, DATA_TABLES, keys)
+        keys = {t: _record_keys(arrows[t], t) for t in tables}
+        errors = validate_csv(workdir, tables, keys)
         if not errors:
             break
         fatal = _quarantine(frames, positions, errors, issues)
@@ -66,6 +72,19 @@ def run_gate(frames: dict[str, pd.DataFrame], issues: Issues, workdir: Path) -> 
         raise GateError([{"table": "*", "rule": "gate", "message": f"still invalid after {MAX_ROUNDS} rounds of quarantine"}])
     arrows["data_issues"] = _issues_table(issues, workdir)
     return arrows
+
+
+def check_tables(frames: dict[str, pd.DataFrame], issues: Issues) -> tuple[list[dict], list[dict]]:
+    """A dry run of the gate on some tables, in a throw-away folder: (the registry's own errors, the rows it would
+    quarantine). Foreign keys are checked between the tables given."""
+    probe = Issues(list(issues.rows))
+    with tempfile.TemporaryDirectory(prefix="twindata-gate-") as tmp:
+        try:
+            run_gate(frames, probe, Path(tmp))
+            errors = []
+        except GateError as exc:
+            errors = exc.errors
+    return errors, [r for r in probe.rows[len(issues.rows):] if r["kind"].startswith("quarantined")]
 
 
 def _record_keys(arrow: pa.Table, table: str) -> list[str]:

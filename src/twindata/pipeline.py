@@ -75,6 +75,15 @@ def build_tables(registry: Registry, wd: wikidata.FetchResult, cm: CommonsResult
     return CoreTables({"cities": cities, "partnerships": partnerships, "images": images}, issues)
 
 
+def merge(*parts: CoreTables) -> CoreTables:
+    """Tables built one at a time (as the Dagster assets do) as one set, their issues in one list."""
+    merged = CoreTables({})
+    for part in parts:
+        merged.frames.update(part.frames)
+        merged.issues.rows.extend(part.issues.rows)
+    return merged
+
+
 def provenance(registry: Registry, client: WikimediaClient, wd: wikidata.FetchResult) -> dict:
     """What made a release: the registry's checksum, the snapshot or live retrieval time, Wikidata revisions, git."""
     source = ({"snapshot_id": client.snapshot.snapshot_id} if client.snapshot else

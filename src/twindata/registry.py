@@ -55,7 +55,7 @@ def read_registry(path: str | Path) -> Registry:
         raise _first_error(folder, report, descriptors)
     frames = {r.name: _frame(r) for r in package.resources}
     _check_rules(folder, metadata, frames)
-    return Registry(folder, metadata, frames["cities"], frames["partnerships"], frames["images"], _digest(folder))
+    return Registry(folder, metadata, frames["cities"], frames["partnerships"], frames["images"], registry_digest(folder))
 
 
 def _read_metadata(file: Path) -> dict:
@@ -88,14 +88,16 @@ def _first_error(folder: Path, report, descriptors: dict) -> RegistryError:
                    if k in header and header.index(k) < len(cells)]
             if row and any(key):
                 record += f" ({' / '.join(str(k) for k in key)})"
-            message = _explain(e)
-            return RegistryError(file, record, e.get("fieldName"), e.get("cell"), message)
+            field = e.get("fieldName") or ",".join(e.get("fieldNames", [])) or None
+            return RegistryError(file, record, field, e.get("cell"), _explain(e))
     raise AssertionError("invalid report without errors")
 
 
 def _explain(e: dict) -> str:
     kind = e.get("type", "error")
     note = e.get("note", "")
+    if "\n" in str(e.get("cell") or ""):
+        return "the value runs over several lines: a quote (\") is probably not closed"
     if kind == "constraint-error" and "enum" in note:
         return f"not allowed ({note})"
     if kind == "primary-key":
@@ -143,9 +145,11 @@ def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) 
                             "wikidata_qid", duplicated.iloc[0], "already used by another city")
 
 
-def _digest(folder: Path) -> str:
-    """sha256 over the registry's files in a fixed order: what a release records as the registry it was made from."""
+def registry_digest(folder: Path) -> str:
+    """sha256 over the registry's files in a fixed order: what a release records as the registry it was made from,
+    and what tells that the registry changed. Missing files count as empty."""
     h = hashlib.sha256()
     for name in ("registry.json", *(f"{t}.csv" for t in TABLES)):
-        h.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+        file = Path(folder) / name
+        h.update(name.encode() + b"\0" + (file.read_bytes() if file.is_file() else b"") + b"\0")
     return h.hexdigest()

@@ -1,0 +1,46 @@
+"""Shared fixtures: paths to the recorded responses, a writable copy of Dortmund's registry, a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from twindata.bundled import default_registry, default_snapshot
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load_fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def registry_copy(tmp_path: Path) -> Path:
+    """A writable copy of Dortmund's registry."""
+    target = tmp_path / "registry"
+    shutil.copytree(default_registry(), target)
+    return target
+
+
+@pytest.fixture
+def snapshot_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "snapshot"
+    shutil.copytree(default_snapshot(), target)
+    return target
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``twindata ARGS`` in a fresh process, as a user would run it."""
+    return subprocess.run([sys.executable, "-m", "twindata.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)

@@ -1,0 +1,80 @@
+"""The city's registry: Dortmund's records as the city states them, and one clear line for each kind of bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from twindata.errors import RegistryError
+from twindata.registry import read_registry
+from twindata.bundled import default_registry
+
+from conftest import cli, replace_in
+
+OFFICIAL = {  # partner -> year of the official list (dortmund.de, current page)
+    "fr-amiens": 1960, "gb-leeds": 1969, "ru-rostov-on-don": 1977, "us-buffalo": 1978, "il-netanya": 1981,
+    "rs-novi-sad": 1982, "de-zwickau": 1988, "cn-xian": 1992, "tr-trabzon": 2014, "gh-kumasi": 2024, "ua-zhytomyr": 2025,
+}
+
+
+def test_dortmund_registry_holds_the_eleven_arrangements_with_their_history():
+    reg = read_registry(default_registry())
+    p = reg.partnerships
+    current = p[p["status"] != "ended"]
+    assert dict(zip(current["partner_city_id"], current["start_year"])) == OFFICIAL
+    phases = {(r.partner_city_id, r.type): (r.start_year, r.end_year) for r in p.itertuples()}
+    assert phases[("tr-trabzon", "project_partnership")] == (2010, 2014)
+    assert phases[("gh-kumasi", "project_partnership")] == (2011, 2024)
+    assert phases[("ua-zhytomyr", "solidarity_partnership")] == (2023, 2025)
+    assert p.set_index("partner_city_id").at["ru-rostov-on-don", "status"] == "suspended"
+    assert p["source_url"].str.startswith("http").all()
+    amiens = reg.images.iloc[0]
+    assert (amiens["caption"], amiens["licence_name"], amiens["author"]) == (
+        "Quai bélu in Amiens", "Free Art Licence", "Emmanuel LEGRAND")
+    assert amiens["commons_file_title"] is None  # no source names the file
+
+
+@pytest.mark.parametrize("file, old, new, expected", [
+    ("partnerships.csv", "de-dortmund,il-netanya,twinning,active,1981,,,,",
+     "de-dortmund,il-netanya,twinning,active,1981,,,,\"unclosed,",
+     ["partnerships.csv", "row"]),
+    ("partnerships.csv", "de-dortmund,rs-novi-sad,twinning,", "de-dortmund,rs-novi-sad,brotherhood,",
+     ["partnerships.csv", "row 7 (de-dortmund / rs-novi-sad / brotherhood)", "field 'type'", "'brotherhood'", "twinning"]),
+    ("partnerships.csv", "tr-trabzon,project_partnership,ended,2010,,2014", "tr-trabzon,project_partnership,ended,2010,,2008",
+     ["partnerships.csv", "tr-trabzon", "field 'end_year'", "2008", "ends before it starts (2010)"]),
+    ("partnerships.csv", "de-dortmund,rs-novi-sad,twinning,active,1982", "de-dortmund,il-netanya,twinning,active,1982",
+     ["partnerships.csv", "row 7", "duplicate record", "de-dortmund"]),
+    ("cities.csv", "rs-novi-sad,Novi Sad,,RS,Q55630", "rs-novi-sad,,,RS,Q55630",
+     ["cities.csv", "row 8 (rs-novi-sad)", "field 'name'", "constraint \"required\""]),
+    ("cities.csv", "fr-amiens,Amiens,,FR,Q41604", "fr-amiens,Amiens,,FR,41604",
+     ["cities.csv", "fr-amiens", "field 'wikidata_qid'", "'41604'", "pattern"]),
+    ("partnerships.csv", "de-dortmund,cn-xian,twinning,active,1992,1992-07-22", "de-dortmund,cn-xian,twinning,active,1992,1993-07-22",
+     ["partnerships.csv", "cn-xian", "field 'start_date'", "1993-07-22", "outside start_year 1992"]),
+    ("partnerships.csv", "de-dortmund,cn-xian,", "de-dortmund,cn-xi-an,",
+     ["partnerships.csv", "foreign"]),
+    ("registry.json", '"name": "dortmund-twinning",', '"name": "dortmund-twinning"',
+     ["registry.json", "not valid JSON"]),
+])
+def test_bad_registry_gives_one_line_naming_file_record_field_value(registry_copy, file, old, new, expected):
+    replace_in(registry_copy / file, old, new)
+    with pytest.raises(RegistryError) as info:
+        read_registry(registry_copy)
+    message = str(info.value)
+    assert "\n" not in message
+    for part in expected:
+        assert part in message, message
+
+
+def test_cli_reports_a_bad_registry_in_one_line_without_traceback_and_publishes_nothing(registry_copy, tmp_path):
+    replace_in(registry_copy / "partnerships.csv", "de-dortmund,rs-novi-sad,twinning,", "de-dortmund,rs-novi-sad,brotherhood,")
+    out = tmp_path / "releases"
+    result = cli("run", "--registry", str(registry_copy), "--out", str(out))
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("[")]  # progress lines start with [
+    assert len(lines) == 1 and lines[0].startswith("twindata: ") and "Traceback" not in result.stderr
+    assert "partnerships.csv: row 7" in lines[0] and "'brotherhood'" in lines[0]
+    assert not out.exists() or not any(out.rglob("datapackage.json"))
+
+
+def test_missing_registry_folder_is_one_line(tmp_path):
+    result = cli("run", "--registry", str(tmp_path / "nowhere"), "--out", str(tmp_path / "r"))
+    assert result.returncode == 1 and "registry folder not found" in result.stderr and "Traceback" not in result.stderr
