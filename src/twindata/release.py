@@ -22,7 +22,7 @@ from frictionless import Package
 
 from twindata import __version__, schema
 from twindata.bundled import schemas_dir
-from twindata.errors import TwindataError
+from twindata.errors import TwindataError, format_error
 from twindata.gate import report_errors
 from twindata.tables import sha256_file, write_csv, write_parquet
 
@@ -112,7 +112,7 @@ def publish(arrows: dict[str, pa.Table], metadata: dict, staging: Path, provenan
     problems = verify_release(staging)
     if problems:
         discard(staging)
-        raise TwindataError(f"{staging}: the staged release fails its own check: {problems[0]['message']}")
+        raise TwindataError(f"{staging}: the staged release fails its own check: {format_error(problems[0])}")
     _fsync_tree(staging)
     staging.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
     os.rename(staging, target)

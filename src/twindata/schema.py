@@ -66,12 +66,12 @@ def arrow_schema(table: str) -> pa.Schema:
                                 **_pandas_metadata(descriptor, plain)})
 
 
-_PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "number": "float64", "string": "object", "date": "object"}
+_PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "number": "Float64", "string": "object", "date": "object"}
 
 
 def _pandas_metadata(descriptor: dict, arrow: pa.Schema) -> dict:
-    """pandas' own Parquet metadata declaring nullable dtypes (Int64, boolean), so that ``pandas.read_parquet`` and
-    frictionless read an empty integer cell as missing instead of NaN."""
+    """pandas' own Parquet metadata declaring nullable dtypes (Int64, Float64, boolean), so that ``pandas.read_parquet`` and
+    frictionless read an empty numeric cell as missing instead of NaN."""
     empty = pd.DataFrame({f["name"]: pd.Series([], dtype=_PANDAS_DTYPES[f["type"]]) for f in descriptor["fields"]})
     return {b"pandas": pa.Table.from_pandas(empty, schema=arrow, preserve_index=False).schema.metadata[b"pandas"]}
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import unescape
 from html.parser import HTMLParser
 
 from twindata.http import SnapshotMiss, WikimediaClient
@@ -94,7 +93,7 @@ def html_to_text(value: str | None) -> tuple[str | None, list[str]]:
     if value is None:
         return None, []
     parser = _Text()
-    parser.feed(unescape(value) if "<" not in value else value)
+    parser.feed(value)
     parser.close()
     lines = [re.sub(r"\s+", " ", line).strip() for line in "".join(parser.parts).split("\n")]
     text = "; ".join(line for line in lines if line)
@@ -161,7 +160,9 @@ def parse_imageinfo(answer: dict, asked: list[str]) -> tuple[dict[str, CommonsIm
         while final in renamed:
             final = renamed[final]
         page = by_title.get(final)
-        image = parse_page(page) if page and "missing" not in page else None
+        # "missing" with "known" and an imageinfo: a file of a shared repository (Commons seen from a wiki); only a
+        # page without imageinfo is really missing
+        image = parse_page(page) if page else None
         if image is None:
             missing.add(title)
         else:

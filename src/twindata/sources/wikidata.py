@@ -107,11 +107,12 @@ def _population(entity: dict) -> int | None:
     return int(float(_value(statements[0])["amount"]))
 
 
-def parse_entity(entity: dict) -> Entity | None:
-    """One entity from a wbgetentities answer (either formatversion), or None for a missing/deleted one."""
+def parse_entity(entity: dict, qid: str | None = None) -> Entity | None:
+    """One entity from a wbgetentities answer (either formatversion), or None for a missing/deleted one.
+    ``qid`` names it where the answer does not (``props=claims`` leaves out the id)."""
     if "missing" in entity or "claims" not in entity and "labels" not in entity:
         return None
-    out = Entity(qid=entity["id"], revision=entity.get("lastrevid"))
+    out = Entity(qid=entity.get("id", qid), revision=entity.get("lastrevid"))
     label = entity.get("labels", {}).get("en")
     out.label = label.get("value") if isinstance(label, dict) else None
     if coords := _statements(entity, "P625"):
@@ -135,7 +136,7 @@ def parse_wbgetentities(answer: dict, asked: list[str]) -> FetchResult:
     entities = answer.get("entities", {})
     for qid in asked:
         raw = entities.get(qid)
-        parsed = parse_entity(raw) if raw is not None else None
+        parsed = parse_entity(raw, qid) if raw is not None else None
         if parsed is None:
             result.missing.add(qid)
             continue

@@ -1,0 +1,94 @@
+"""The validation gate: outside rows that break a schema are quarantined with their reason, registry errors stop
+the run, and a failed gate leaves no release behind. Inputs are the bundled snapshot and real recorded responses."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from twindata import pipeline
+from twindata.core import CommonsResult
+from twindata.errors import GateError
+from twindata.sources.commons import parse_imageinfo
+from twindata.sources.wikidata import Twinning, parse_entity, parse_wbgetentities
+
+from conftest import load_fixture
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    registry = pipeline.load_registry(None)
+    client = pipeline.RunOptions().client()
+    return registry, pipeline.fetch_wikidata(client, registry)
+
+
+def _issues(result) -> dict:
+    return {(r["kind"], r["table"], r["record_id"]): r for r in result.issues.frame().to_dict("records")}
+
+
+def test_out_of_range_wikidata_coordinate_is_quarantined_and_the_row_kept(inputs, tmp_path):
+    registry, wd = inputs
+    wd = copy.deepcopy(wd)
+    wd.entities["Q41604"].latitude = 249.89  # as if a statement had lost its sign and decimal point
+    tables = pipeline.build_tables(registry, wd, CommonsResult())
+    result, counts = pipeline.gate_and_publish(tables, registry, tmp_path, {})
+    issue = _issues(tables)[("quarantined_value", "cities", "fr-amiens")]
+    assert issue["field"] == "latitude" and issue["value"] == "249.89" and issue["source"] == "wikidata"
+    assert "maximum" in issue["reason"]
+    assert counts["cities"] == 13 and result.published
+
+
+def test_partner_without_a_label_is_quarantined_with_its_partnership(inputs, tmp_path):
+    registry, wd = inputs
+    wd = copy.deepcopy(wd)
+    claims_only = parse_wbgetentities(load_fixture("wptools/wikidata_wbgetentities_Q857243_fv2.json"), ["Q857243"])
+    wd.merge(claims_only)  # a real entity fetched with props=claims: no label
+    wd.entities["Q1295"].twinnings.append(Twinning("Q857243"))
+    tables = pipeline.build_tables(registry, wd, CommonsResult())
+    _, counts = pipeline.gate_and_publish(tables, registry, tmp_path, {})
+    issues = _issues(tables)
+    assert issues[("quarantined_row", "cities", "q857243")]["field"] == "name"
+    assert ("quarantined_row", "partnerships", "de-dortmund--q857243--twinning") in issues
+    assert counts["partnerships"] == 15 and counts["cities"] == 13
+
+
+def test_novalue_partner_and_commons_images_with_html_missing_pages_and_no_licence(inputs, tmp_path):
+    registry, wd = inputs
+    wd = copy.deepcopy(wd)
+    novalue = parse_entity(load_fixture("wikibase-sdk/empty_values.json"))
+    assert novalue.twinnings == []  # its novalue/somevalue snaks name no partner
+    wd.entities["Q41604"].image = "Apple_Lisa2-IMG_1517.jpg"  # HTML Artist with an entity-escaped ampersand
+    wd.entities["Q39121"].image = "Foobar.jpg"
+    wd.entities["Q908"].image = "Königsberg_in_Bayern"  # a page without imageinfo
+    found, missing = {}, set()
+    for name, title in [("commons_imageinfo_Apple_Lisa2-IMG_1517.jpg.json", "File:Apple_Lisa2-IMG_1517.jpg"),
+                        ("commons_imageinfo_Foobar.jpg.json", "File:Foobar.jpg"),
+                        ("dewiki_imageinfo_K_nigsberg_in_Bayern.json", "File:Königsberg_in_Bayern")]:
+        answer = load_fixture(f"wmde-commons/{name}")
+        if "K_nigsberg" in name:
+            answer["query"]["normalized"] = [{"from": title, "to": "Königsberg in Bayern"}]
+        f, m = parse_imageinfo(answer, [title])
+        found.update(f)
+        missing |= m
+    found["File:Foobar.jpg"].licence_name = None  # as a file whose licence template was removed
+    tables = pipeline.build_tables(registry, wd, CommonsResult(found, missing))
+    _, counts = pipeline.gate_and_publish(tables, registry, tmp_path, {})
+    images = {r["image_id"]: r for r in tables.frames["images"].to_dict("records")}
+    lisa = images["commons:File:Apple_Lisa2-IMG_1517.jpg"]
+    assert lisa["author"] == "Rama & Musée Bolo" and lisa["licence_spdx"] == "CC-BY-SA-2.0-FR"
+    assert lisa["attribution"].startswith('"Apple Lisa2-IMG 1517" by Rama & Musée Bolo, Wikimedia Commons, CC BY-SA 2.0 fr')
+    issues = _issues(tables)
+    assert "no free licence" in issues[("quarantined_row", "images", "commons:File:Foobar.jpg")]["reason"]
+    assert issues[("unresolved", "images", "commons:File:Königsberg_in_Bayern")]["reason"] == "Commons reports no such file"
+    assert counts["images"] == 2
+
+
+def test_registry_error_at_the_gate_stops_the_run_and_leaves_no_release(inputs, tmp_path):
+    registry, wd = inputs
+    tables = pipeline.build_tables(registry, wd, CommonsResult())
+    tables.frames["partnerships"].loc[0, "source_url"] = None
+    with pytest.raises(GateError) as info:
+        pipeline.gate_and_publish(tables, registry, tmp_path, {})
+    assert "partnerships" in str(info.value) and "source_url" in str(info.value)
+    assert list((tmp_path / "dortmund-twinning").iterdir()) == []  # no staging folder, no version

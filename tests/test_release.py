@@ -1,0 +1,142 @@
+"""End to end on the embedded default: a release anyone can check, the rerun that publishes nothing, a changed
+registry that makes a new version, and `twindata validate` catching any changed byte."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+from twindata import schema
+from twindata.pipeline import RunOptions, run
+
+from conftest import cli, replace_in
+
+PACKAGE = "dortmund-twinning"
+
+
+@pytest.fixture(scope="module")
+def first_release(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("releases")
+    result = cli("run", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert f"published {PACKAGE} 1.0.0" in result.stdout
+    return out
+
+
+def _csv(release: Path, table: str) -> list[dict]:
+    return pacsv.read_csv(release / "data" / f"{table}.csv",
+                          convert_options=pacsv.ConvertOptions(strings_can_be_null=True)).to_pylist()
+
+
+def test_release_holds_dortmunds_partnerships_with_who_attests_what(first_release):
+    release = first_release / PACKAGE / "1.0.0"
+    rows = {r["partnership_id"]: r for r in _csv(release, "partnerships")}
+    current = {r["partner_city_id"]: r["start_year"] for r in rows.values()
+               if r["city_id"] == "de-dortmund" and r["status"] != "ended" and "registry" in r["sources"]}
+    assert current == {"fr-amiens": 1960, "gb-leeds": 1969, "ru-rostov-on-don": 1977, "us-buffalo": 1978,
+                       "il-netanya": 1981, "rs-novi-sad": 1982, "de-zwickau": 1988, "cn-xian": 1992,
+                       "tr-trabzon": 2014, "gh-kumasi": 2024, "ua-zhytomyr": 2025}
+    assert rows["de-dortmund--tr-trabzon--project_partnership"]["end_year"] == 2014
+    assert rows["de-dortmund--fr-amiens--twinning"]["sources"] == "registry;wikidata;wikidata_partner"
+    assert rows["de-dortmund--de-zwickau--twinning"]["sources"] == "registry"  # no QID for Zwickau
+    beyoglu = rows["de-dortmund--q217411--twinning"]
+    assert beyoglu["sources"] == "wikidata" and "registry has no record" in beyoglu["note"]
+    cities = {r["city_id"]: r for r in _csv(release, "cities")}
+    assert cities["de-dortmund"]["wikidata_qid"] == "Q1295" and cities["q217411"]["name"] == "Beyoğlu"
+    assert cities["ua-zhytomyr"]["wikidata_qid"] is None
+    issues = _csv(release, "data_issues")
+    unresolved = {(i["record_id"], i["field"]) for i in issues if i["kind"] == "unresolved"}
+    assert {("de-zwickau", "wikidata_qid"), ("ua-zhytomyr", "wikidata_qid"),
+            ("fr-amiens-quai-belu", "commons_file_title")} <= unresolved
+    image = _csv(release, "images")[0]
+    assert image["attribution"] == ('"Quai bélu in Amiens" by Emmanuel LEGRAND, Wikimedia Commons, '
+                                    'Free Art Licence (https://artlibre.org/licence/lal/en/)')
+
+
+def test_datapackage_is_v2_with_checksums_and_passes_stock_frictionless(first_release):
+    release = first_release / PACKAGE / "1.0.0"
+    descriptor = json.loads((release / "datapackage.json").read_text())
+    assert descriptor["$schema"].endswith("/2.0/datapackage.json") and descriptor["version"] == "1.0.0"
+    for key in ("name", "title", "licenses", "sources", "contributors", "created"):
+        assert descriptor[key]
+    for resource in descriptor["resources"]:
+        assert resource["hash"].startswith("sha256:") and len(resource["hash"]) == 71
+        assert resource["schema"]["fields"]
+    assert descriptor["twindata"]["snapshot_id"].startswith("sha256:")
+    assert len(descriptor["twindata"]["registry_sha256"]) == 64
+    stock = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json", "datapackage.json"],
+                           cwd=release, capture_output=True, text=True, timeout=300)
+    assert json.loads(stock.stdout)["valid"] is True, stock.stdout[-2000:]
+
+
+def test_parquet_has_the_csv_rows_schema_types_and_docs(first_release):
+    release = first_release / PACKAGE / "1.0.0"
+    for table in ("cities", "partnerships", "images", "data_issues"):
+        parquet = pq.read_table(release / "data" / f"{table}.parquet")
+        assert parquet.schema.names == schema.columns(table)
+        assert parquet.to_pylist() == pq.read_table(release / "data" / f"{table}.parquet").to_pylist()
+        assert len(parquet) == len(_csv(release, table))
+        for field in parquet.schema:
+            assert field.metadata[b"description"]
+    partnerships = pq.read_table(release / "data" / "partnerships.parquet")
+    assert str(partnerships.schema.field("start_date").type) == "date32[day]"
+    assert partnerships.schema.field("partnership_id").nullable is False
+    frame = partnerships.to_pandas()
+    assert str(frame["start_year"].dtype) == "Int64"  # empty years read as missing, not NaN floats
+
+
+def test_rerun_with_unchanged_content_publishes_nothing(first_release):
+    before = sorted(p.name for p in (first_release / PACKAGE).iterdir())
+    result = cli("run", "--out", str(first_release))
+    assert result.returncode == 0 and "unchanged since 1.0.0" in result.stdout
+    assert sorted(p.name for p in (first_release / PACKAGE).iterdir()) == before
+
+
+def test_changed_registry_publishes_a_new_version_and_keeps_the_old(first_release, registry_copy, tmp_path):
+    out = tmp_path / "releases"
+    shutil.copytree(first_release, out)
+    replace_in(registry_copy / "partnerships.csv", "de-dortmund,rs-novi-sad,twinning,active,1982,,,,https://www.dortmund.de/themen/internationales/staedtepartnerschaften/,",
+               "de-dortmund,rs-novi-sad,twinning,active,1982,,,,https://www.dortmund.de/themen/internationales/staedtepartnerschaften/,Listed on the city's page.")
+    result = run(RunOptions(registry=registry_copy, out=out))
+    assert result.publish.published and result.publish.version == "1.1.0"
+    versions = json.loads((out / PACKAGE / "versions.json").read_text())
+    assert [v["version"] for v in versions["versions"]] == ["1.0.0", "1.1.0"] and versions["latest"] == "1.1.0"
+    assert (out / PACKAGE / "1.0.0" / "datapackage.json").read_bytes() == \
+        (first_release / PACKAGE / "1.0.0" / "datapackage.json").read_bytes()
+    listing = cli("versions", "--out", str(out))
+    assert "dortmund-twinning 1.1.0" in listing.stdout and "(latest)" in listing.stdout
+
+
+@pytest.mark.parametrize("target", ["data/partnerships.csv", "data/cities.parquet"])
+def test_validate_names_a_tampered_file(first_release, tmp_path, target):
+    release = tmp_path / "release"
+    shutil.copytree(first_release / PACKAGE / "1.0.0", release)
+    assert cli("validate", str(release)).returncode == 0
+    data = bytearray((release / target).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (release / target).write_bytes(bytes(data))
+    result = cli("validate", str(release))
+    assert result.returncode == 1 and target in result.stderr and "sha256 differs" in result.stderr
+
+
+def test_validate_reports_rows_that_break_the_schema(first_release, tmp_path):
+    release = tmp_path / "release"
+    shutil.copytree(first_release / PACKAGE / "1.0.0", release)
+    csv = release / "data" / "partnerships.csv"
+    replace_in(csv, '"suspended"', '"paused"')
+    descriptor = json.loads((release / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:  # re-seal the checksums so that only the schema can object
+        if resource["path"] == "data/partnerships.csv":
+            from twindata.tables import sha256_file
+            resource["hash"], resource["bytes"] = f"sha256:{sha256_file(csv)}", csv.stat().st_size
+    (release / "datapackage.json").write_text(json.dumps(descriptor))
+    result = cli("validate", str(release))
+    assert result.returncode == 1
+    assert "partnerships row" in result.stderr and "field 'status'" in result.stderr and "'paused'" in result.stderr
