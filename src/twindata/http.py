@@ -95,7 +95,8 @@ class Snapshot:
         return self.manifest.get("snapshot_id", "")
 
     def find(self, url: str) -> Exchange | None:
-        """The recorded exchange answering ``url``: the same endpoint and parameters, whose batch holds every id asked."""
+        """The recorded exchange answering ``url``: the same path and parameters, whose batch holds every id asked.
+        The host is not compared: a snapshot stands in for whichever server the client is pointed at."""
         endpoint, fixed, batch = _request_key(url)
         for (e_endpoint, e_fixed, e_batch), exchange in self._keys:
             if e_endpoint == endpoint and e_fixed == fixed and batch <= e_batch:
@@ -114,7 +115,7 @@ def _request_key(url: str) -> tuple[str, frozenset, frozenset]:
     params = parse_qsl(parts.query, keep_blank_values=True)
     fixed = frozenset((k, v) for k, v in params if k not in LIST_PARAMS and k not in VOLATILE_PARAMS)
     batch = frozenset((k, item) for k, v in params if k in LIST_PARAMS for item in v.split("|"))
-    return f"{parts.scheme}://{parts.netloc}{parts.path}", fixed, batch
+    return parts.path, fixed, batch
 
 
 class SnapshotMiss(SourceError):
