@@ -43,7 +43,7 @@ def test_formatversion2_list_with_a_file_from_the_shared_repository_and_an_html_
     assert image.author == ("Douglas_adams_portrait.jpg: michael hughes from berlin, germany; "
                             "derivative work: Beao")
     assert image.author_url is None  # several links: no single author URL
-    assert (image.width, image.height) == (333, 386)
+    assert (image.width, image.height, image.file_size_bytes) == (333, 386, 32915)
     assert image.licence_spdx == "CC-BY-SA-2.0" and image.attribution_required is True
 
 

@@ -140,3 +140,26 @@ def test_validate_reports_rows_that_break_the_schema(first_release, tmp_path):
     result = cli("validate", str(release))
     assert result.returncode == 1
     assert "partnerships row" in result.stderr and "field 'status'" in result.stderr and "'paused'" in result.stderr
+
+
+def test_another_citys_registry_in_the_same_format(tmp_path):
+    """Leeds's side of the Leeds–Dortmund twinning, replayed from the same snapshot (both items are in it)."""
+    folder = tmp_path / "leeds"
+    folder.mkdir()
+    (folder / "registry.json").write_text(json.dumps({
+        "name": "leeds-twinning", "title": "Town twinning of Leeds", "city_ids": ["gb-leeds"],
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}]}))
+    (folder / "cities.csv").write_text("city_id,name,local_name,country_code,wikidata_qid\n"
+                                       "gb-leeds,Leeds,,GB,Q39121\nde-dortmund,Dortmund,,DE,Q1295\n")
+    (folder / "partnerships.csv").write_text(
+        "city_id,partner_city_id,type,status,start_year,start_date,end_year,end_date,source_url,note\n"
+        "gb-leeds,de-dortmund,twinning,active,1969,,,,https://news.leeds.gov.uk/news/leeds-and-twinned-city-dortmund-"
+        "re-sign-their-memorandum-of-understanding-for-a-continued-partnership,\n")
+    (folder / "images.csv").write_text("image_id,city_id,caption,author,licence_name,licence_url,credit,"
+                                       "commons_file_title,source_url\n")
+    out = tmp_path / "releases"
+    result = cli("run", "--registry", str(folder), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    row = _csv(out / "leeds-twinning" / "1.0.0", "partnerships")[0]
+    assert row["partnership_id"] == "gb-leeds--de-dortmund--twinning"
+    assert row["sources"] == "registry;wikidata;wikidata_partner"  # Leeds's P190 and Dortmund's P190

@@ -259,7 +259,8 @@ def _credited_source(credit: str | None, author: str | None) -> str:
 
 def _file_values(image: CommonsImage) -> dict:
     return {"commons_file_title": image.title, "commons_page_url": image.page_url, "image_url": image.image_url,
-            "width": image.width, "height": image.height, "mime_type": image.mime_type}
+            "width": image.width, "height": image.height, "file_size_bytes": image.file_size_bytes,
+            "mime_type": image.mime_type}
 
 
 def _commons_missing_reason(title: str, commons: CommonsResult) -> str:

@@ -107,7 +107,7 @@ def _quarantine(frames, positions, errors: list[dict], issues: Issues) -> list[d
         required = field and schema.fields(table)[field].get("constraints", {}).get("required")
         if field and field in record[EXTERNAL] and not required:
             issues.add("quarantined_value", table, err["record"] or str(row), field, err["value"],
-                       _source(record, field), f"{err['rule']}: {err['message']}")
+                       _source(table), f"{err['rule']}: {err['message']}")
             frames[table].at[index, field] = None
         elif record[ORIGIN] != "registry":
             if index not in drop[table]:
@@ -121,9 +121,9 @@ def _quarantine(frames, positions, errors: list[dict], issues: Issues) -> list[d
     return fatal
 
 
-def _source(record: pd.Series, field: str) -> str:
-    return "commons" if "commons" in str(record.get("sources", "")) and field in (
-        "commons_file_title", "commons_page_url", "image_url", "width", "height", "mime_type") else "wikidata"
+def _source(table: str) -> str:
+    """Where the outside values of a table come from: Commons for images, Wikidata for the rest."""
+    return "commons" if table == "images" else "wikidata"
 
 
 def _issues_table(issues: Issues, workdir: Path) -> pa.Table:

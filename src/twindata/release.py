@@ -140,12 +140,13 @@ def _descriptor(metadata: dict, version: str, created: str, tables: tuple[str, .
             resource["schema"] = table_schema
             resources.append(resource)
     sources = metadata.get("sources", []) + package["sources"]
-    return {"$schema": PROFILE, "name": metadata["name"], "title": metadata["title"],
-            "description": metadata.get("description", ""), "version": version, "created": created,
-            "homepage": metadata.get("homepage"), "keywords": ["town twinning", "sister cities", "partnerships"],
-            "licenses": metadata["licenses"], "contributors": metadata.get("contributors", []), "sources": sources,
-            "resources": resources,
-            "twindata": {"generator": f"twindata {__version__}", "schemas_sha256": schemas_sha256(), **provenance}}
+    descriptor = {"$schema": PROFILE, "name": metadata["name"], "title": metadata["title"],
+                  "description": metadata.get("description"), "version": version, "created": created,
+                  "homepage": metadata.get("homepage"), "keywords": ["town twinning", "sister cities", "partnerships"],
+                  "licenses": metadata["licenses"], "contributors": metadata.get("contributors"), "sources": sources,
+                  "resources": resources,
+                  "twindata": {"generator": f"twindata {__version__}", "schemas_sha256": schemas_sha256(), **provenance}}
+    return {k: v for k, v in descriptor.items() if v is not None}  # optional properties the registry leaves out
 
 
 def verify_release(folder: Path) -> list[dict]:

@@ -31,6 +31,7 @@ class CommonsImage:
     image_url: str | None = None
     width: int | None = None
     height: int | None = None
+    file_size_bytes: int | None = None
     mime_type: str | None = None
     sha1: str | None = None
     timestamp: str | None = None
@@ -126,6 +127,7 @@ def parse_page(page: dict) -> CommonsImage | None:
         image_url=info.get("url"),
         width=info.get("width"),
         height=info.get("height"),
+        file_size_bytes=info.get("size"),
         mime_type=info.get("mime"),
         sha1=info.get("sha1"),
         timestamp=info.get("timestamp"),
