@@ -27,7 +27,10 @@ def registry(context: AssetExecutionContext, settings: TwindataSettings) -> Regi
 @asset(group_name=GROUP, description="Wikidata items of the registry's cities and of the partners their P190 names.")
 def wikidata_entities(context: AssetExecutionContext, settings: TwindataSettings, registry: Registry) -> FetchResult:
     client = settings.client()
-    result = pipeline.fetch_wikidata(client, registry)
+    cache = pipeline.open_cache(client)
+    result = pipeline.fetch_wikidata(client, registry, cache)
+    if cache is not None:
+        cache.save()
     context.add_output_metadata({"entities": len(result.entities), "missing": sorted(result.missing),
                                  "not_in_snapshot": sorted(result.not_in_snapshot), "requests": client.requests_made,
                                  "mode": "live" if client.live else f"snapshot {client.snapshot.snapshot_id}"})
@@ -38,9 +41,12 @@ def wikidata_entities(context: AssetExecutionContext, settings: TwindataSettings
 def commons_metadata(context: AssetExecutionContext, settings: TwindataSettings, registry: Registry,
                      wikidata_entities: FetchResult) -> CommonsResult:
     client = settings.client()
-    result = pipeline.fetch_commons(client, registry, wikidata_entities)
+    cache = pipeline.open_cache(client)
+    result = pipeline.fetch_commons(client, registry, wikidata_entities, cache)
+    if cache is not None:
+        cache.save()
     context.add_output_metadata({"images": len(result.images), "missing": sorted(result.missing),
-                                 "requests": client.requests_made})
+                                 "requests": result.requests, "requests_saved": result.requests_saved})
     return result
 
 

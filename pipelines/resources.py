@@ -1,4 +1,5 @@
-"""Configurable resources: how a run reaches its inputs and where it writes (offline/live, endpoints, contact, output).
+"""Configurable resources: how a run reaches its inputs and where it writes (offline/live, endpoints, contact, cache,
+output).
 
 Empty fields fall back to the TWINDATA_* environment variables and then to the real Wikimedia endpoints.
 """
@@ -25,6 +26,8 @@ class TwindataSettings(ConfigurableResource):
     sparql_url: Optional[str] = None
     timeout: Optional[float] = None
     max_retries: Optional[int] = None
+    cache_dir: Optional[str] = None
+    commons_freshness_days: Optional[float] = None
 
     def registry_path(self) -> Path:
         return Path(self.registry) if self.registry else default_registry()
@@ -33,5 +36,7 @@ class TwindataSettings(ConfigurableResource):
         snapshot = None if self.live else Path(self.snapshot) if self.snapshot else default_snapshot()
         config = ClientConfig.from_env(snapshot=snapshot, contact=self.contact, wikidata_api=self.wikidata_api,
                                        commons_api=self.commons_api, sparql_url=self.sparql_url,
-                                       timeout=self.timeout, max_retries=self.max_retries)
+                                       timeout=self.timeout, max_retries=self.max_retries,
+                                       cache_dir=Path(self.cache_dir) if self.cache_dir else None,
+                                       commons_freshness_days=self.commons_freshness_days)
         return WikimediaClient(config)

@@ -44,3 +44,9 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """``twindata ARGS`` in a fresh process, as a user would run it."""
     return subprocess.run([sys.executable, "-m", "twindata.cli", *args], capture_output=True, text=True,
                           cwd=cwd, timeout=300)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    """Live runs in tests keep their incremental cache in the test's own folder."""
+    monkeypatch.setenv("TWINDATA_CACHE_DIR", str(tmp_path / "twindata-cache"))

@@ -48,7 +48,7 @@ class RecordedWikimedia(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server(monkeypatch):
+def server(monkeypatch, tmp_path):
     snapshot = default_snapshot()
     manifest = json.loads((snapshot / "manifest.json").read_text())
     RecordedWikimedia.exchanges = [(e["url"], (snapshot / e["file"]).read_bytes()) for e in manifest["exchanges"]]
@@ -60,6 +60,7 @@ def server(monkeypatch):
     monkeypatch.setenv("TWINDATA_WIKIDATA_API", f"{base}/w/api.php")
     monkeypatch.setenv("TWINDATA_COMMONS_API", f"{base}/commons/w/api.php")
     monkeypatch.setenv("TWINDATA_SPARQL_URL", f"{base}/sparql")
+    monkeypatch.setenv("TWINDATA_CACHE_DIR", str(tmp_path / "cache"))
     yield RecordedWikimedia
     httpd.shutdown()
 
@@ -72,7 +73,8 @@ def test_live_run_gives_the_same_tables_as_the_offline_replay(server, tmp_path):
     live = run(RunOptions(out=tmp_path / "live", live=True, contact="https://example.org/twindata-tests"))
     offline = run(RunOptions(out=tmp_path / "offline"))
     assert _tables(live.publish.path) == _tables(offline.publish.path)
-    assert live.requests_made == 2 and len(server.seen) == 2
+    assert live.requests == {"wikidata": 2, "commons": 0, "commons_saved": 0, "entities_reused": 0}
+    assert len(server.seen) == 2
     path, headers = server.seen[0]
     assert headers["User-Agent"].startswith("twindata/") and "(https://example.org/twindata-tests)" in headers["User-Agent"]
     assert "requests/" in headers["User-Agent"] and "gzip" in headers["Accept-Encoding"]

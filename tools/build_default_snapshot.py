@@ -3,7 +3,7 @@
 The extracts carry labels, coordinates, populations and P190 links, but not the API responses themselves; this
 script writes those facts in the live ``wbgetentities`` response format (formatversion=2), one response per request
 that ``twindata run`` makes, and a manifest with each file's sha256. It never adds a fact the extracts lack: no
-lastrevid, no P17, no P18, no qualifiers. Usage:
+lastrevid, no P17, no P18, no qualifiers. The folder is written by the same code as ``twindata snapshot``. Usage:
 
     python tools/build_default_snapshot.py --germany germany.tsv --france france.tsv --uk uk.tsv \
         --bigsister big-sister-cities.json --out snapshots/default
@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 from pathlib import Path
 from urllib.parse import urlencode
+
+from twindata.http import Recorder, write_snapshot
 
 DORTMUND = "Q1295"
 # QIDs of the labels in the 2017 query results, as big-sister-cities.json (same Wikidata, with QIDs) gives them.
@@ -89,21 +90,15 @@ def main() -> None:
     entities = build(args)
     batches = [(sorted(REGISTRY_QIDS, key=lambda q: int(q[1:])), "2017-07-28 / 2021-11-21 extracts"),
                (["Q217411"], "2017-07-28 extract")]
-    (args.out / "responses").mkdir(parents=True, exist_ok=True)
-    exchanges = []
+    recorder = Recorder()
     for ids, retrieved in batches:
         body = json.dumps({"entities": {q: entities[q] for q in ids}, "success": 1}, ensure_ascii=False,
                           separators=(",", ":")).encode("utf-8")
-        digest = hashlib.sha256(body).hexdigest()
-        (args.out / "responses" / f"{digest}.json").write_bytes(body)
-        exchanges.append({"url": url(ids), "status": 200, "file": f"responses/{digest}.json", "sha256": digest,
-                          "retrieved": retrieved})
-    snapshot_id = hashlib.sha256("".join(e["sha256"] for e in exchanges).encode()).hexdigest()
-    manifest = {"snapshot_id": f"sha256:{snapshot_id}", "description": "Wikidata facts of Dortmund and its partners "
-                "from CC0 extracts, in the wbgetentities response format; see README.md", "exchanges": exchanges}
-    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    print(f"{len(exchanges)} responses, {len(entities)} entities -> {args.out}")
-
+        recorder.add(url(ids), 200, body, retrieved)
+    snapshot_id = write_snapshot(recorder, args.out, {
+        "description": "Wikidata facts of Dortmund and its partners from CC0 extracts, in the wbgetentities "
+                       "response format; see README.md"})
+    print(f"{len(batches)} responses, {len(entities)} entities -> {args.out} ({snapshot_id})")
 
 if __name__ == "__main__":
     main()

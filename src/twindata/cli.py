@@ -27,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--snapshot", type=Path, help="replay this snapshot folder instead of the bundled one")
     run.add_argument("--contact", help="contact (URL or e-mail) for the User-Agent of a live run (or TWINDATA_CONTACT)")
 
+    snap = sub.add_parser("snapshot", help="fetch live and keep every raw answer in a snapshot folder for offline runs")
+    snap.add_argument("--registry", type=Path, help="registry folder (default: Dortmund's bundled registry)")
+    snap.add_argument("--out", type=Path, help="snapshot folder to create (default: snapshots/<package>-<UTC time>)")
+    snap.add_argument("--contact", help="contact (URL or e-mail) for the User-Agent (or TWINDATA_CONTACT)")
+
     validate = sub.add_parser("validate", help="recompute every checksum of a release and validate it with frictionless")
     validate.add_argument("release", type=Path, help="a release folder (releases/<package>/<version>)")
 
@@ -35,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
-        return {"run": _run, "validate": _validate, "versions": _versions}[args.command](args)
+        return {"run": _run, "snapshot": _snapshot, "validate": _validate, "versions": _versions}[args.command](args)
     except GateError as exc:
         for err in exc.errors[:50]:
             print(f"  {format_error(err)}", file=sys.stderr)
@@ -61,13 +66,32 @@ def _run(args) -> int:
     p = result.publish
     counts = ", ".join(f"{t} {n}" for t, n in result.counts.items())
     issues = result.issues["kind"].value_counts().to_dict() if len(result.issues) else {}
-    print(f"tables: {counts}; requests: {result.requests_made}")
+    r = result.requests
+    print(f"tables: {counts}")
+    print(f"requests: {r['wikidata']} Wikidata, {r['commons']} Commons ({r['commons_saved']} saved by the cache); "
+          f"Wikidata entities re-used unparsed: {r['entities_reused']}")
     if issues:
         print("data issues: " + ", ".join(f"{n} {k}" for k, n in sorted(issues.items())) + " (see data/data_issues.csv)")
     if p.published:
         print(f"published {p.package} {p.version} -> {p.path}")
     else:
         print(f"unchanged since {p.version}: nothing published ({p.path})")
+    return 0
+
+
+def _snapshot(args) -> int:
+    from datetime import datetime, timezone
+
+    from twindata.pipeline import load_registry, record_snapshot
+
+    out = args.out
+    if out is None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        out = Path("snapshots") / f"{load_registry(args.registry).metadata['name']}-{stamp}"
+    _progress(f"recording live answers into {out}")
+    snapshot_id, count = record_snapshot(args.registry, out, args.contact)
+    print(f"snapshot {snapshot_id}: {count} responses -> {out}")
+    print(f"replay it with: twindata run --snapshot {out}")
     return 0
 
 

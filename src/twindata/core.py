@@ -30,6 +30,8 @@ class CommonsResult:
     images: dict[str, CommonsImage] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
     not_in_snapshot: set[str] = field(default_factory=set)
+    requests: int = 0
+    requests_saved: int = 0
 
 
 @dataclass

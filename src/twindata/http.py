@@ -10,12 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+import random
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
+from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 from twindata import __version__
@@ -40,6 +46,8 @@ class ClientConfig:
     timeout: float = 30.0
     max_retries: int = 5
     snapshot: Path | None = None
+    cache_dir: Path | None = None
+    commons_freshness_days: float = 7.0
 
     @classmethod
     def from_env(cls, **overrides) -> "ClientConfig":
@@ -51,6 +59,8 @@ class ClientConfig:
             contact=env.get("TWINDATA_CONTACT", ""),
             timeout=float(env.get("TWINDATA_TIMEOUT", 30)),
             max_retries=int(env.get("TWINDATA_MAX_RETRIES", 5)),
+            cache_dir=Path(env["TWINDATA_CACHE_DIR"]) if env.get("TWINDATA_CACHE_DIR") else None,
+            commons_freshness_days=float(env.get("TWINDATA_COMMONS_FRESHNESS_DAYS", 7)),
         )
         for key, value in overrides.items():
             if value is not None:
@@ -118,6 +128,36 @@ def _request_key(url: str) -> tuple[str, frozenset, frozenset]:
     return parts.path, fixed, batch
 
 
+def write_snapshot(recorder: "Recorder", folder: Path, extra: dict | None = None) -> str:
+    """Write what ``recorder`` kept as a snapshot folder (staged beside it, then renamed); return its id.
+
+    The id is the sha256 over the sorted request keys and response checksums, so the same answers always make the
+    same id; response files are named by their own sha256."""
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise TwindataError(f"{folder}: exists and is not empty; a snapshot is never overwritten")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=folder.parent))
+    try:
+        (staging / "responses").mkdir()
+        exchanges = []
+        for exchange, body in recorder.exchanges:
+            (staging / exchange.file).write_bytes(body)
+            exchanges.append(asdict(exchange))
+        lines = sorted(f"{e['url']} {e['sha256']}" for e in exchanges)
+        snapshot_id = "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
+        manifest = {"snapshot_id": snapshot_id, **(extra or {}), "exchanges": exchanges}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        if folder.exists():
+            folder.rmdir()
+        staging.chmod(0o755)
+        os.rename(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return snapshot_id
+
+
 class SnapshotMiss(SourceError):
     """The snapshot holds no response for a request."""
 
@@ -146,11 +186,41 @@ class SnapshotAdapter(BaseAdapter):
         pass
 
 
+class PoliteRetry(Retry):
+    """urllib3's Retry, except that the first retry waits too: a server that says 429 or 503 without Retry-After
+    gets backoff_factor seconds (plus jitter) before the first retry, then the usual exponential backoff."""
+
+    def get_backoff_time(self) -> float:
+        wait = super().get_backoff_time()
+        if wait == 0 and self.history:
+            wait = self.backoff_factor + random.random() * self.backoff_jitter
+        return wait
+
+
+class Recorder:
+    """Keeps every usable answer a client received, as received, to write a snapshot from."""
+
+    def __init__(self):
+        self.exchanges: list[tuple[Exchange, bytes]] = []
+
+    def add(self, url: str, status: int, body: bytes, retrieved: str | None = None) -> None:
+        digest = hashlib.sha256(body).hexdigest()
+        retrieved = retrieved or datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        self.exchanges.append((Exchange(url, status, f"responses/{digest}.json", digest, retrieved), body))
+
+
 @dataclass
 class WikimediaClient:
-    """GET JSON from a MediaWiki API, live or from a snapshot, counting what it asked."""
+    """GET JSON from a MediaWiki API or the query service, live or from a snapshot, counting what it asked.
+
+    Live, one ``urllib3.Retry`` budget covers each logical request: connection errors, read timeouts and the statuses
+    429/500/502/503/504 are retried inside urllib3 (Retry-After honoured, else exponential backoff with jitter);
+    answers that arrive whole but unusable (a ``maxlag`` error, a truncated body) spend the same budget through the
+    same ``Retry`` object. One connection per host, so never two requests in flight to one host.
+    """
 
     config: ClientConfig
+    recorder: Recorder | None = None
     session: requests.Session = field(init=False)
     requests_made: int = field(init=False, default=0)
     snapshot: Snapshot | None = field(init=False, default=None)
@@ -165,23 +235,33 @@ class WikimediaClient:
             if not self.config.contact:
                 raise TwindataError("a live run needs a contact for the User-Agent: set TWINDATA_CONTACT or --contact "
                                     "(Wikimedia's User-Agent policy)")
-            retry = Retry(total=self.config.max_retries, backoff_factor=1.0, backoff_jitter=0.5,
-                          status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
-                          respect_retry_after_header=True, raise_on_status=False)
-            adapter = HTTPAdapter(max_retries=retry, pool_maxsize=1)
+            adapter = HTTPAdapter(max_retries=self.retry_policy(), pool_connections=4, pool_maxsize=1, pool_block=True)
+        self.adapter = adapter
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
+
+    def retry_policy(self) -> Retry:
+        return PoliteRetry(total=self.config.max_retries, backoff_factor=1.0, backoff_max=60, backoff_jitter=1.0,
+                     status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
+                     respect_retry_after_header=True, raise_on_status=False)
 
     @property
     def live(self) -> bool:
         return self.snapshot is None
 
     def get(self, api: str, params: dict) -> dict:
-        """One MediaWiki API call with format=json&formatversion=2; returns the decoded answer."""
+        """One MediaWiki API call with format=json&formatversion=2 (and maxlag=5 live); the decoded answer."""
         query = {**params, "format": "json", "formatversion": "2"}
         if self.live:
             query["maxlag"] = "5"
         return self._get_json(api, f"{api}?{urlencode(query)}")
+
+    def get_continued(self, api: str, params: dict, done: Callable[[list[dict]], bool]) -> list[dict]:
+        """A MediaWiki query and its ``continue`` answers, until ``done(answers)`` or nothing is left to continue."""
+        answers = [self.get(api, params)]
+        while "continue" in answers[-1] and not done(answers):
+            answers.append(self.get(api, {**params, **answers[-1]["continue"]}))
+        return answers
 
     def sparql(self, query: str) -> dict:
         """One query to the Wikidata Query Service; returns the SPARQL JSON results."""
@@ -189,20 +269,65 @@ class WikimediaClient:
         return self._get_json(api, f"{api}?{urlencode({'query': query, 'format': 'json'})}")
 
     def _get_json(self, api: str, url: str) -> dict:
-        self.requests_made += 1
+        state = self.retry_policy() if self.live else None
+        while True:
+            spent = len(state.history) if state is not None else 0
+            if state is not None:
+                self.adapter.max_retries = state  # the budget left for this request
+            try:
+                response = self.session.get(url, timeout=self.config.timeout)
+            except SnapshotMiss:
+                raise
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+                self.requests_made += 1
+                state = self._spend(state, api, url, "a truncated answer", error=_inner(exc))
+                continue
+            except requests.RequestException as exc:
+                self.requests_made += 1 + self.config.max_retries
+                raise SourceError(f"{api}: no answer after {self.config.max_retries + 1} tries: {_reason(exc)} ({url})")
+            if state is not None and getattr(response.raw, "retries", None) is not None:
+                state = response.raw.retries  # urllib3's own retries of this request are spent from the same budget
+            self.requests_made += 1 + (len(state.history) - spent if state is not None else 0)
+            if response.status_code != 200:
+                tries = len(state.history) + 1 if state is not None else 1
+                raise SourceError(f"{api}: HTTP {response.status_code} after {tries} tries, giving up ({url})")
+            try:
+                answer = response.json()
+            except ValueError:
+                state = self._spend(state, api, url, f"an answer that is not JSON ({len(response.content)} bytes)",
+                                    response=response)
+                continue
+            error = answer.get("error") if isinstance(answer, dict) else None
+            if error and error.get("code") == "maxlag":
+                state = self._spend(state, api, url, f"maxlag ({error.get('lag', '?')} s replication lag)",
+                                    response=response)
+                continue
+            if error:
+                raise SourceError(f"{api}: API error {error.get('code')}: {error.get('info', '')} ({url})")
+            if self.recorder is not None:
+                self.recorder.add(url, response.status_code, response.content)
+            return answer
+
+    def _spend(self, state: Retry | None, api: str, url: str, fault: str, response=None, error=None) -> Retry:
+        """Count one retry of an unusable answer against the request's budget, then wait as urllib3 would."""
+        if state is None:  # a snapshot does not change on a second asking
+            raise SourceError(f"{api}: the snapshot holds {fault} for {url}")
+        raw = response.raw if response is not None else None
         try:
-            response = self.session.get(url, timeout=self.config.timeout)
-        except SnapshotMiss:
-            raise
-        except requests.RequestException as exc:
-            raise SourceError(f"{api}: request failed after {self.config.max_retries} retries: {exc.__class__.__name__}: {exc}")
-        if response.status_code != 200:
-            raise SourceError(f"{api}: HTTP {response.status_code} for {url}")
-        try:
-            answer = response.json()
-        except ValueError:
-            raise SourceError(f"{api}: answer is not valid JSON ({len(response.content)} bytes) for {url}")
-        if "error" in answer:
-            error = answer["error"]
-            raise SourceError(f"{api}: API error {error.get('code')}: {error.get('info', '')}")
-        return answer
+            state = state.increment("GET", url, response=raw, error=error)
+        except MaxRetryError:
+            raise SourceError(f"{api}: {fault}, still after {len(state.history) + 1} tries, giving up ({url})")
+        state.sleep(raw)
+        return state
+
+
+def _inner(exc: Exception) -> Exception:
+    """The urllib3 error inside a requests exception."""
+    inner = exc.args[0] if exc.args else exc
+    return inner if isinstance(inner, Exception) else exc
+
+
+def _reason(exc: Exception) -> str:
+    inner = _inner(exc)
+    reason = getattr(inner, "reason", inner)
+    return f"{type(reason).__name__}: {reason}"

@@ -5,6 +5,7 @@ asset at a time. Nothing here knows about Dagster or the command line.
 
 from __future__ import annotations
 
+import math
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,7 +18,8 @@ from twindata import core
 from twindata.bundled import default_registry, default_snapshot
 from twindata.core import CommonsResult, Issues
 from twindata.gate import run_gate
-from twindata.http import ClientConfig, WikimediaClient
+from twindata.cache import Cache, default_cache_dir
+from twindata.http import ClientConfig, Recorder, WikimediaClient, write_snapshot
 from twindata.registry import Registry, read_registry
 from twindata.release import PublishResult, discard, publish, stage
 from twindata.sources import commons, wikidata
@@ -30,10 +32,21 @@ class RunOptions:
     live: bool = False
     snapshot: Path | None = None
     contact: str | None = None
+    cache_dir: Path | None = None
 
-    def client(self) -> WikimediaClient:
+    def client(self, recorder: Recorder | None = None) -> WikimediaClient:
         snapshot = None if self.live else (self.snapshot or default_snapshot())
-        return WikimediaClient(ClientConfig.from_env(snapshot=snapshot, contact=self.contact))
+        return WikimediaClient(ClientConfig.from_env(snapshot=snapshot, contact=self.contact,
+                                                     cache_dir=self.cache_dir), recorder=recorder)
+
+
+def open_cache(client: WikimediaClient) -> Cache | None:
+    """The incremental cache of a live run (None for a replay: a snapshot needs none)."""
+    if not client.live:
+        return None
+    config = client.config
+    return Cache(config.cache_dir or default_cache_dir(), f"{config.wikidata_api} {config.commons_api}",
+                 config.commons_freshness_days)
 
 
 @dataclass
@@ -49,22 +62,40 @@ class RunResult:
     publish: PublishResult
     counts: dict[str, int]
     issues: pd.DataFrame
-    requests_made: int
+    requests: dict[str, int]
 
 
 def load_registry(path: Path | None) -> Registry:
     return read_registry(path or default_registry())
 
 
-def fetch_wikidata(client: WikimediaClient, registry: Registry) -> wikidata.FetchResult:
+def fetch_wikidata(client: WikimediaClient, registry: Registry, cache: Cache | None = None) -> wikidata.FetchResult:
     qids = [q for q in registry.cities["wikidata_qid"] if q]
     own = registry.cities.set_index("city_id").loc[registry.metadata["city_ids"], "wikidata_qid"]
-    return wikidata.collect(client, qids, [q for q in own if q])
+    return wikidata.collect(client, qids, [q for q in own if q], cache)
 
 
-def fetch_commons(client: WikimediaClient, registry: Registry, wd: wikidata.FetchResult) -> CommonsResult:
-    found, missing, not_in_snapshot = commons.fetch_images(client, core.commons_titles(registry, wd))
-    return CommonsResult(found, missing, not_in_snapshot)
+def fetch_commons(client: WikimediaClient, registry: Registry, wd: wikidata.FetchResult,
+                  cache: Cache | None = None) -> CommonsResult:
+    titles = core.commons_titles(registry, wd)
+    before = client.requests_made
+    found, missing, not_in_snapshot = commons.fetch_images(client, titles, cache)
+    reused = cache.images_reused if cache is not None else 0
+    saved = math.ceil(len(titles) / commons.BATCH) - math.ceil((len(titles) - reused) / commons.BATCH)
+    return CommonsResult(found, missing, not_in_snapshot, requests=client.requests_made - before, requests_saved=saved)
+
+
+def record_snapshot(registry_path: Path | None, folder: Path, contact: str | None = None) -> tuple[str, int]:
+    """Fetch live what a run of this registry needs and keep every answer, as received, in a snapshot folder."""
+    registry = load_registry(registry_path)
+    recorder = Recorder()
+    client = RunOptions(live=True, contact=contact).client(recorder)
+    wd = fetch_wikidata(client, registry)
+    fetch_commons(client, registry, wd)
+    snapshot_id = write_snapshot(recorder, folder, {"registry": registry.metadata["name"],
+                                                    "registry_sha256": registry.sha256,
+                                                    "user_agent": client.config.user_agent})
+    return snapshot_id, len(recorder.exchanges)
 
 
 def build_tables(registry: Registry, wd: wikidata.FetchResult, cm: CommonsResult) -> CoreTables:
@@ -117,11 +148,17 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda _: None) -
     progress("reading the registry")
     registry = load_registry(options.registry)
     client = options.client()
+    cache = open_cache(client)
     progress("Wikidata: " + ("live" if client.live else f"replaying snapshot {client.snapshot.folder}"))
-    wd = fetch_wikidata(client, registry)
+    wd = fetch_wikidata(client, registry, cache)
+    wikidata_requests = client.requests_made
     progress(f"Wikidata: {len(wd.entities)} entities; Commons metadata")
-    cm = fetch_commons(client, registry, wd)
+    cm = fetch_commons(client, registry, wd, cache)
+    if cache is not None:
+        cache.save()
     progress("building and validating tables")
     tables = build_tables(registry, wd, cm)
     result, counts = gate_and_publish(tables, registry, options.out, provenance(registry, client, wd))
-    return RunResult(result, counts, tables.issues.frame(), client.requests_made)
+    requests = {"wikidata": wikidata_requests, "commons": cm.requests, "commons_saved": cm.requests_saved,
+                "entities_reused": cache.entities_reused if cache is not None else 0}
+    return RunResult(result, counts, tables.issues.frame(), requests)

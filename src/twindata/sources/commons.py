@@ -148,14 +148,20 @@ def _pages(answer: dict) -> list[dict]:
     return list(pages.values()) if isinstance(pages, dict) else pages
 
 
-def parse_imageinfo(answer: dict, asked: list[str]) -> tuple[dict[str, CommonsImage], set[str]]:
-    """Map an imageinfo answer back to the titles asked (following ``normalized`` and ``redirects``)."""
-    query = answer.get("query", {})
-    renamed = {}
-    for step in ("normalized", "redirects"):
-        for entry in query.get(step, []):
-            renamed[entry["from"]] = entry["to"]
-    by_title = {p["title"]: p for p in _pages(answer)}
+def parse_imageinfo(answer: dict | list[dict], asked: list[str]) -> tuple[dict[str, CommonsImage], set[str]]:
+    """Map an imageinfo answer (or an answer and its continuations) back to the titles asked, following
+    ``normalized`` and ``redirects``. A page keeps the first imageinfo it got: the current version of the file."""
+    answers = answer if isinstance(answer, list) else [answer]
+    renamed, by_title = {}, {}
+    for a in answers:
+        query = a.get("query", {})
+        for step in ("normalized", "redirects"):
+            for entry in query.get(step, []):
+                renamed[entry["from"]] = entry["to"]
+        for page in _pages(a):
+            kept = by_title.get(page["title"])
+            if kept is None or ("imageinfo" in page and "imageinfo" not in kept):
+                by_title[page["title"]] = page
     found, missing = {}, set()
     for title in asked:
         final = title
@@ -172,20 +178,42 @@ def parse_imageinfo(answer: dict, asked: list[str]) -> tuple[dict[str, CommonsIm
     return found, missing
 
 
-def fetch_images(client: WikimediaClient, titles: list[str]) -> tuple[dict[str, CommonsImage], set[str], set[str]]:
-    """Fetch imageinfo for ``titles`` in batches of 50: found images, missing titles, titles a snapshot cannot answer."""
+def _complete(asked_count: int):
+    """Whether continuation can stop: every page of the batch has its imageinfo (older versions are not wanted)."""
+    def done(answers: list[dict]) -> bool:
+        pages = {}
+        for a in answers:
+            for p in _pages(a):
+                pages[p["title"]] = pages.get(p["title"]) or ("imageinfo" in p or ("missing" in p and "known" not in p))
+        return len(pages) >= asked_count and all(pages.values())
+    return done
+
+
+def fetch_images(client: WikimediaClient, titles: list[str], cache=None) -> tuple[dict[str, CommonsImage], set[str], set[str]]:
+    """Fetch imageinfo for ``titles`` in batches of 50, following ``continue`` until each page has its imageinfo:
+    found images, missing titles, titles a snapshot cannot answer. With a ``cache``, titles described within its
+    freshness window are not asked again."""
     found, missing, not_in_snapshot = {}, set(), set()
-    wanted = sorted(set(titles))
+    wanted = []
+    for title in sorted(set(titles)):
+        cached = cache.image(title) if cache is not None else None
+        if cached is not None:
+            found[title] = cached
+        else:
+            wanted.append(title)
     for start in range(0, len(wanted), BATCH):
         batch = wanted[start:start + BATCH]
         params = {"action": "query", "prop": "imageinfo", "iiprop": IIPROP, "iiextmetadatafilter": EXTMETADATA,
                   "iiextmetadatalanguage": "en", "titles": "|".join(batch)}
         try:
-            answer = client.get(client.config.commons_api, params)
+            answers = client.get_continued(client.config.commons_api, params, _complete(len(batch)))
         except SnapshotMiss:
             not_in_snapshot.update(batch)
             continue
-        batch_found, batch_missing = parse_imageinfo(answer, batch)
+        batch_found, batch_missing = parse_imageinfo(answers, batch)
         found.update(batch_found)
         missing |= batch_missing
+        if cache is not None:
+            for title, image in batch_found.items():
+                cache.put_image(title, image)
     return found, missing, not_in_snapshot

@@ -130,13 +130,22 @@ def parse_entity(entity: dict, qid: str | None = None) -> Entity | None:
     return out
 
 
-def parse_wbgetentities(answer: dict, asked: list[str]) -> FetchResult:
-    """Map a wbgetentities answer back to the ids asked (redirects included)."""
+def parse_wbgetentities(answer: dict, asked: list[str], cache=None) -> FetchResult:
+    """Map a wbgetentities answer back to the ids asked, following redirects. With a ``cache``, an entity whose
+    lastrevid is unchanged is taken from it instead of being parsed again."""
     result = FetchResult()
     entities = answer.get("entities", {})
+    redirected = {e["redirects"]["from"]: e for e in entities.values() if isinstance(e.get("redirects"), dict)}
     for qid in asked:
-        raw = entities.get(qid)
-        parsed = parse_entity(raw, qid) if raw is not None else None
+        raw = entities.get(qid) or redirected.get(qid)
+        if raw is None:
+            result.missing.add(qid)
+            continue
+        parsed = cache.entity(qid, raw.get("lastrevid")) if cache is not None else None
+        if parsed is None:
+            parsed = parse_entity(raw, qid)
+            if parsed is not None and cache is not None:
+                cache.put_entity(qid, parsed)
         if parsed is None:
             result.missing.add(qid)
             continue
@@ -146,26 +155,26 @@ def parse_wbgetentities(answer: dict, asked: list[str]) -> FetchResult:
     return result
 
 
-def fetch_entities(client: WikimediaClient, qids: list[str], props: str = PROPS) -> FetchResult:
+def fetch_entities(client: WikimediaClient, qids: list[str], cache=None) -> FetchResult:
     """Fetch ``qids`` in batches of 50. In a replayed run, ids the snapshot cannot answer are reported, not fatal."""
     result = FetchResult()
     wanted = sorted(set(qids), key=lambda q: int(q[1:]))
     for start in range(0, len(wanted), BATCH):
         batch = wanted[start:start + BATCH]
         try:
-            result.merge(_fetch_batch(client, batch, props))
+            result.merge(_fetch_batch(client, batch, cache))
         except SnapshotMiss:
             for qid in batch:  # the snapshot may hold them in other batches
                 try:
-                    result.merge(_fetch_batch(client, [qid], props))
+                    result.merge(_fetch_batch(client, [qid], cache))
                 except SnapshotMiss:
                     result.not_in_snapshot.add(qid)
     return result
 
 
-def _fetch_batch(client: WikimediaClient, batch: list[str], props: str) -> FetchResult:
-    params = {"action": "wbgetentities", "ids": "|".join(batch), "props": props, "languages": "en"}
-    return parse_wbgetentities(client.get(client.config.wikidata_api, params), batch)
+def _fetch_batch(client: WikimediaClient, batch: list[str], cache) -> FetchResult:
+    params = {"action": "wbgetentities", "ids": "|".join(batch), "props": PROPS, "languages": "en"}
+    return parse_wbgetentities(client.get(client.config.wikidata_api, params), batch, cache)
 
 
 def country_codes_query(country_qids: list[str]) -> str:
@@ -182,13 +191,13 @@ def parse_country_codes(answer: dict) -> dict[str, str]:
     return codes
 
 
-def collect(client: WikimediaClient, registry_qids: list[str], own_qids: list[str]) -> FetchResult:
+def collect(client: WikimediaClient, registry_qids: list[str], own_qids: list[str], cache=None) -> FetchResult:
     """Everything a release needs from Wikidata: the registry's cities, the partners their P190 statements name,
     and the ISO codes of their countries."""
-    result = fetch_entities(client, registry_qids)
+    result = fetch_entities(client, registry_qids, cache)
     known = set(result.entities) | result.missing | result.not_in_snapshot
     partners = {t.partner_qid for q in own_qids if q in result.entities for t in result.entities[q].twinnings}
-    result.merge(fetch_entities(client, sorted(partners - known)))
+    result.merge(fetch_entities(client, sorted(partners - known), cache))
     countries = sorted({e.country_qid for e in result.entities.values() if e.country_qid})
     if countries:
         try:

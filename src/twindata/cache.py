@@ -1,0 +1,88 @@
+"""The incremental cache of live runs: parsed Wikidata entities by lastrevid, Commons metadata by title and time.
+
+A live run re-uses an entity whose ``lastrevid`` is unchanged instead of parsing it again, and does not ask Commons
+again for an image it described within the freshness window (same title; its sha1 and timestamp are kept to tell a
+replaced file when it is asked again). One JSON file per endpoint, replaced atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from twindata.sources.commons import CommonsImage
+from twindata.sources.wikidata import Entity, Moment, Twinning
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("TWINDATA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "twindata"
+    return Path(base)
+
+
+class Cache:
+    """Entities and image metadata from earlier live runs against one pair of endpoints."""
+
+    def __init__(self, folder: Path, endpoints: str, freshness_days: float, now: datetime | None = None):
+        key = hashlib.sha256(endpoints.encode()).hexdigest()[:16]
+        self.file = Path(folder) / f"live-{key}.json"
+        self.freshness = timedelta(days=freshness_days)
+        self.now = now or datetime.now(timezone.utc)
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            data = {}
+        self.entities: dict[str, dict] = data.get("entities", {})
+        self.images: dict[str, dict] = data.get("images", {})
+        self.entities_reused = 0
+        self.images_reused = 0
+
+    # Wikidata: re-use the parsed entity of an unchanged revision
+    def entity(self, qid: str, revision: int | None) -> Entity | None:
+        cached = self.entities.get(qid)
+        if revision is None or cached is None or cached["revision"] != revision:
+            return None
+        self.entities_reused += 1
+        return _entity_from(cached)
+
+    def put_entity(self, qid: str, entity: Entity) -> None:
+        if entity.revision is not None:
+            self.entities[qid] = dataclasses.asdict(entity)
+
+    # Commons: the same file, described within the freshness window, is not asked again
+    def image(self, title: str) -> CommonsImage | None:
+        cached = self.images.get(title)
+        if cached is None or self.now - datetime.fromisoformat(cached["fetched"]) > self.freshness:
+            return None
+        self.images_reused += 1
+        return CommonsImage(**cached["image"])
+
+    def put_image(self, title: str, image: CommonsImage) -> None:
+        self.images[title] = {"fetched": self.now.isoformat(), "sha1": image.sha1, "timestamp": image.timestamp,
+                              "image": dataclasses.asdict(image)}
+
+    def save(self) -> None:
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_name(f".{self.file.name}.tmp-{os.getpid()}")
+        tmp.write_text(json.dumps({"entities": self.entities, "images": self.images}, default=_json_default),
+                       encoding="utf-8")
+        os.replace(tmp, self.file)
+
+
+def _json_default(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def _moment(data: dict) -> Moment:
+    day = data["date"]
+    return Moment(data["year"], date.fromisoformat(day) if isinstance(day, str) else day)
+
+
+def _entity_from(data: dict) -> Entity:
+    twinnings = [Twinning(t["partner_qid"], _moment(t["start"]), _moment(t["end"])) for t in data["twinnings"]]
+    return Entity(**{**data, "twinnings": twinnings})
