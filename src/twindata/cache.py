@@ -52,17 +52,18 @@ class Cache:
         if entity.revision is not None:
             self.entities[qid] = dataclasses.asdict(entity)
 
-    # Commons: the same file, described within the freshness window, is not asked again
-    def image(self, title: str) -> CommonsImage | None:
+    # Commons: a file described (or found missing) within the freshness window is not asked again
+    def image(self, title: str) -> tuple[bool, CommonsImage | None]:
+        """(known, image): known is False when Commons must be asked; image is None for a file Commons lacked."""
         cached = self.images.get(title)
         if cached is None or self.now - datetime.fromisoformat(cached["fetched"]) > self.freshness:
-            return None
+            return False, None
         self.images_reused += 1
-        return CommonsImage(**cached["image"])
+        return True, CommonsImage(**cached["image"]) if cached["image"] else None
 
-    def put_image(self, title: str, image: CommonsImage) -> None:
-        self.images[title] = {"fetched": self.now.isoformat(), "sha1": image.sha1, "timestamp": image.timestamp,
-                              "image": dataclasses.asdict(image)}
+    def put_image(self, title: str, image: CommonsImage | None) -> None:
+        self.images[title] = {"fetched": self.now.isoformat(), "sha1": image and image.sha1,
+                              "timestamp": image and image.timestamp, "image": image and dataclasses.asdict(image)}
 
     def save(self) -> None:
         self.file.parent.mkdir(parents=True, exist_ok=True)

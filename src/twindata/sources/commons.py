@@ -196,11 +196,13 @@ def fetch_images(client: WikimediaClient, titles: list[str], cache=None) -> tupl
     found, missing, not_in_snapshot = {}, set(), set()
     wanted = []
     for title in sorted(set(titles)):
-        cached = cache.image(title) if cache is not None else None
-        if cached is not None:
-            found[title] = cached
-        else:
+        known, cached = cache.image(title) if cache is not None else (False, None)
+        if not known:
             wanted.append(title)
+        elif cached is None:
+            missing.add(title)
+        else:
+            found[title] = cached
     for start in range(0, len(wanted), BATCH):
         batch = wanted[start:start + BATCH]
         params = {"action": "query", "prop": "imageinfo", "iiprop": IIPROP, "iiextmetadatafilter": EXTMETADATA,
@@ -214,6 +216,6 @@ def fetch_images(client: WikimediaClient, titles: list[str], cache=None) -> tupl
         found.update(batch_found)
         missing |= batch_missing
         if cache is not None:
-            for title, image in batch_found.items():
-                cache.put_image(title, image)
+            for title in batch:
+                cache.put_image(title, batch_found.get(title))
     return found, missing, not_in_snapshot
