@@ -50,3 +50,20 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def _private_cache(tmp_path, monkeypatch):
     """Live runs in tests keep their incremental cache in the test's own folder."""
     monkeypatch.setenv("TWINDATA_CACHE_DIR", str(tmp_path / "twindata-cache"))
+
+
+def write_registry(folder: Path, name: str, city_ids: list[str], licence: str, **tables: list[dict]) -> Path:
+    """A registry folder for a test: registry.json and one CSV per registry table (columns from the schemas)."""
+    import csv
+
+    from twindata.schema import registry_tables
+
+    folder.mkdir(parents=True)
+    (folder / "registry.json").write_text(json.dumps({
+        "name": name, "title": f"{name} (test registry)", "city_ids": city_ids, "licenses": [{"name": licence}]}))
+    for table, descriptor in registry_tables().items():
+        with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=[field["name"] for field in descriptor["fields"]])
+            writer.writeheader()
+            writer.writerows(tables.get(table, []))
+    return folder

@@ -17,7 +17,7 @@ from twindata.http import ClientConfig, WikimediaClient
 from twindata.pipeline import RunOptions, run
 from twindata.sources import commons, wikidata
 
-from conftest import cli
+from conftest import cli, write_registry
 from wikimedia_server import LoopbackWikimedia, http_date
 
 BIELEFELD_TITLES = ["File:Foobar.jpg", "File:Apple_Lisa2-IMG_1517.jpg"]
@@ -142,21 +142,17 @@ def test_requests_are_batched_by_50_and_continuation_is_followed(server, sleeps)
 def _bielefeld_registry(tmp_path: Path) -> Path:
     """A registry around Bielefeld (Q2112): its real entity names eight partners by P190, its P18 file is absent
     from the server (a missing page), and two picture credits point at files whose Commons answers are recorded."""
-    folder = tmp_path / "bielefeld"
-    folder.mkdir()
-    (folder / "registry.json").write_text(json.dumps({
-        "name": "bielefeld-test", "title": "Bielefeld (test registry)", "city_ids": ["de-bielefeld"],
-        "licenses": [{"name": "CC0-1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/"}]}))
-    (folder / "cities.csv").write_text("city_id,name,local_name,country_code,wikidata_qid\n"
-                                       "de-bielefeld,Bielefeld,,DE,Q2112\n")
-    (folder / "partnerships.csv").write_text(
-        "city_id,partner_city_id,type,status,start_year,start_date,end_year,end_date,source_url,note\n")
-    (folder / "images.csv").write_text(
-        "image_id,city_id,caption,author,licence_name,licence_url,credit,commons_file_title,source_url\n"
-        "foobar,de-bielefeld,Foobar,Kaldari,CC0,,Own work,File:Foobar.jpg,https://commons.wikimedia.org/wiki/File:Foobar.jpg\n"
-        "lisa,de-bielefeld,Apple Lisa2,Rama & Musée Bolo,CC BY-SA 2.0 fr,,Own work,File:Apple_Lisa2-IMG_1517.jpg,"
-        "https://commons.wikimedia.org/wiki/File:Apple_Lisa2-IMG_1517.jpg\n")
-    return folder
+    commons_page = "https://commons.wikimedia.org/wiki/"
+    return write_registry(
+        tmp_path / "bielefeld", "bielefeld-test", ["de-bielefeld"], "CC0-1.0",
+        cities=[{"city_id": "de-bielefeld", "name": "Bielefeld", "country_code": "DE", "wikidata_qid": "Q2112"}],
+        images=[{"image_id": "foobar", "city_id": "de-bielefeld", "caption": "Foobar", "author": "Kaldari",
+                 "licence_name": "CC0", "credit": "Own work", "commons_file_title": "File:Foobar.jpg",
+                 "source_url": commons_page + "File:Foobar.jpg"},
+                {"image_id": "lisa", "city_id": "de-bielefeld", "caption": "Apple Lisa2", "author": "Rama & Musée Bolo",
+                 "licence_name": "CC BY-SA 2.0 fr", "credit": "Own work",
+                 "commons_file_title": "File:Apple_Lisa2-IMG_1517.jpg",
+                 "source_url": commons_page + "File:Apple_Lisa2-IMG_1517.jpg"}])
 
 
 def _tables(release: Path) -> dict[str, bytes]:

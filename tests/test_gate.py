@@ -92,3 +92,16 @@ def test_registry_error_at_the_gate_stops_the_run_and_leaves_no_release(inputs, 
         pipeline.gate_and_publish(tables, registry, tmp_path, {})
     assert "partnerships" in str(info.value) and "source_url" in str(info.value)
     assert list((tmp_path / "dortmund-twinning").iterdir()) == []  # no staging folder, no version
+
+
+def test_public_domain_image_needs_no_attribution_but_keeps_its_source(inputs, tmp_path):
+    registry, wd = inputs
+    wd = copy.deepcopy(wd)
+    wd.entities["Q39121"].image = "Foobar.jpg"
+    found, missing = parse_imageinfo(load_fixture("wmde-commons/commons_imageinfo_Foobar.jpg.json"), ["File:Foobar.jpg"])
+    tables = pipeline.build_tables(registry, wd, CommonsResult(found, missing))
+    pipeline.gate_and_publish(tables, registry, tmp_path, {})
+    image = tables.frames["images"].set_index("image_id").loc["commons:File:Foobar.jpg"]
+    assert image["attribution_required"] is False
+    assert image["attribution"] == '"Foobar" by Kaldari, Wikimedia Commons, public domain (CC0)'
+    assert image["source_url"] == "https://commons.wikimedia.org/wiki/File:Foobar.jpg"

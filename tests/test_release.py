@@ -16,7 +16,7 @@ import pytest
 from twindata import schema
 from twindata.pipeline import RunOptions, run
 
-from conftest import cli, replace_in
+from conftest import cli, replace_in, write_registry
 
 PACKAGE = "dortmund-twinning"
 
@@ -144,19 +144,13 @@ def test_validate_reports_rows_that_break_the_schema(first_release, tmp_path):
 
 def test_another_citys_registry_in_the_same_format(tmp_path):
     """Leeds's side of the Leeds–Dortmund twinning, replayed from the same snapshot (both items are in it)."""
-    folder = tmp_path / "leeds"
-    folder.mkdir()
-    (folder / "registry.json").write_text(json.dumps({
-        "name": "leeds-twinning", "title": "Town twinning of Leeds", "city_ids": ["gb-leeds"],
-        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}]}))
-    (folder / "cities.csv").write_text("city_id,name,local_name,country_code,wikidata_qid\n"
-                                       "gb-leeds,Leeds,,GB,Q39121\nde-dortmund,Dortmund,,DE,Q1295\n")
-    (folder / "partnerships.csv").write_text(
-        "city_id,partner_city_id,type,status,start_year,start_date,end_year,end_date,source_url,note\n"
-        "gb-leeds,de-dortmund,twinning,active,1969,,,,https://news.leeds.gov.uk/news/leeds-and-twinned-city-dortmund-"
-        "re-sign-their-memorandum-of-understanding-for-a-continued-partnership,\n")
-    (folder / "images.csv").write_text("image_id,city_id,caption,author,licence_name,licence_url,credit,"
-                                       "commons_file_title,source_url\n")
+    folder = write_registry(
+        tmp_path / "leeds", "leeds-twinning", ["gb-leeds"], "CC-BY-4.0",
+        cities=[{"city_id": "gb-leeds", "name": "Leeds", "country_code": "GB", "wikidata_qid": "Q39121"},
+                {"city_id": "de-dortmund", "name": "Dortmund", "country_code": "DE", "wikidata_qid": "Q1295"}],
+        partnerships=[{"city_id": "gb-leeds", "partner_city_id": "de-dortmund", "type": "twinning", "status": "active",
+                       "start_year": 1969, "source_url": "https://news.leeds.gov.uk/news/leeds-and-twinned-city-"
+                       "dortmund-re-sign-their-memorandum-of-understanding-for-a-continued-partnership"}])
     out = tmp_path / "releases"
     result = cli("run", "--registry", str(folder), "--out", str(out))
     assert result.returncode == 0, result.stderr
