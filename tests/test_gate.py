@@ -91,7 +91,7 @@ def test_registry_error_at_the_gate_stops_the_run_and_leaves_no_release(inputs, 
     with pytest.raises(GateError) as info:
         pipeline.gate_and_publish(tables, registry, tmp_path, {})
     assert "partnerships" in str(info.value) and "source_url" in str(info.value)
-    assert list((tmp_path / "dortmund-twinning").iterdir()) == []  # no staging folder, no version
+    assert [p.name for p in (tmp_path / "dortmund-twinning").iterdir()] == [".lock"]  # no staging folder, no version
 
 
 def test_public_domain_image_needs_no_attribution_but_keeps_its_source(inputs, tmp_path):

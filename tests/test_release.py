@@ -105,13 +105,19 @@ def test_changed_registry_publishes_a_new_version_and_keeps_the_old(first_releas
     replace_in(registry_copy / "partnerships.csv", "de-dortmund,rs-novi-sad,twinning,active,1982,,,,https://www.dortmund.de/themen/internationales/staedtepartnerschaften/,",
                "de-dortmund,rs-novi-sad,twinning,active,1982,,,,https://www.dortmund.de/themen/internationales/staedtepartnerschaften/,Listed on the city's page.")
     result = run(RunOptions(registry=registry_copy, out=out))
-    assert result.publish.published and result.publish.version == "1.1.0"
+    assert result.publish.published and result.publish.version == "1.0.1"  # only a value changed: PATCH
     versions = json.loads((out / PACKAGE / "versions.json").read_text())
-    assert [v["version"] for v in versions["versions"]] == ["1.0.0", "1.1.0"] and versions["latest"] == "1.1.0"
+    assert [v["version"] for v in versions["versions"]] == ["1.0.0", "1.0.1"] and versions["latest"] == "1.0.1"
+    changes = json.loads((result.publish.path / "changes.json").read_text())
+    assert changes["bump"] == "patch" and changes["from"] == "1.0.0"
+    assert changes["tables"]["partnerships"]["changed"] == [{"key": "de-dortmund--rs-novi-sad--twinning",
+                                                             "fields": {"note": {"old": None, "new": "Listed on the city's page."}}}]
+    changelog = (result.publish.path / "CHANGELOG.md").read_text()
+    assert changelog.index("## 1.0.1") < changelog.index("## 1.0.0") and "PATCH release since 1.0.0" in changelog
     assert (out / PACKAGE / "1.0.0" / "datapackage.json").read_bytes() == \
         (first_release / PACKAGE / "1.0.0" / "datapackage.json").read_bytes()
     listing = cli("versions", "--out", str(out))
-    assert "dortmund-twinning 1.1.0" in listing.stdout and "(latest)" in listing.stdout
+    assert "dortmund-twinning 1.0.1" in listing.stdout and "(latest)" in listing.stdout
 
 
 @pytest.mark.parametrize("target", ["data/partnerships.csv", "data/cities.parquet"])

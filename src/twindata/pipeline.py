@@ -21,7 +21,7 @@ from twindata.gate import run_gate
 from twindata.cache import Cache, default_cache_dir
 from twindata.http import ClientConfig, Recorder, WikimediaClient, write_snapshot
 from twindata.registry import Registry, read_registry
-from twindata.release import PublishResult, discard, publish, stage
+from twindata.release import PublishResult, open_release, publish
 from twindata.sources import commons, wikidata
 
 
@@ -133,15 +133,13 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def gate_and_publish(tables: CoreTables, registry: Registry, out: Path, prov: dict) -> tuple[PublishResult, dict]:
-    """Validate (quarantining bad outside rows) into a staging folder, then publish it; nothing is left on failure."""
-    staging = stage(Path(out), registry.metadata["name"])
-    try:
+def gate_and_publish(tables: CoreTables, registry: Registry, out: Path, prov: dict,
+                     progress: Callable[[str], None] = lambda _: None) -> tuple[PublishResult, dict]:
+    """Validate (quarantining bad outside rows) into a staging folder, then publish it, holding the package's lock;
+    nothing is left on failure."""
+    with open_release(Path(out), registry.metadata["name"], on_wait=progress) as staging:
         arrows = run_gate(tables.frames, tables.issues, staging / "data")
         return publish(arrows, registry.metadata, staging, prov), {t: a.num_rows for t, a in arrows.items()}
-    except BaseException:
-        discard(staging)
-        raise
 
 
 def run(options: RunOptions, progress: Callable[[str], None] = lambda _: None) -> RunResult:
@@ -158,7 +156,7 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda _: None) -
         cache.save()
     progress("building and validating tables")
     tables = build_tables(registry, wd, cm)
-    result, counts = gate_and_publish(tables, registry, options.out, provenance(registry, client, wd))
+    result, counts = gate_and_publish(tables, registry, options.out, provenance(registry, client, wd), progress)
     requests = {"wikidata": wikidata_requests, "commons": cm.requests, "commons_saved": cm.requests_saved,
                 "entities_reused": cache.entities_reused if cache is not None else 0}
     return RunResult(result, counts, tables.issues.frame(), requests)
