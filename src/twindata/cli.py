@@ -34,13 +34,21 @@ def main(argv: list[str] | None = None) -> int:
 
     validate = sub.add_parser("validate", help="recompute every checksum of a release and validate it with frictionless")
     validate.add_argument("release", type=Path, help="a release folder (releases/<package>/<version>)")
+    validate.add_argument("--checksums-only", action="store_true", help="only recompute the checksums (fast)")
+
+    compare = sub.add_parser("diff", help="what changed between two releases: rows added, removed, changed; schemas")
+    compare.add_argument("old", help="a release folder, or a version under --out")
+    compare.add_argument("new", help="a release folder, or a version under --out")
+    compare.add_argument("--out", type=Path, default=Path("releases"), help="where versions are looked up")
+    compare.add_argument("--json", action="store_true", help="print changes.json-style JSON instead of Markdown")
 
     versions = sub.add_parser("versions", help="list the published releases")
     versions.add_argument("--out", type=Path, default=Path("releases"))
 
     args = parser.parse_args(argv)
     try:
-        return {"run": _run, "snapshot": _snapshot, "validate": _validate, "versions": _versions}[args.command](args)
+        commands = {"run": _run, "snapshot": _snapshot, "validate": _validate, "diff": _diff, "versions": _versions}
+        return commands[args.command](args)
     except GateError as exc:
         for err in exc.errors[:50]:
             print(f"  {format_error(err)}", file=sys.stderr)
@@ -100,13 +108,50 @@ def _validate(args) -> int:
 
     if not (args.release / "datapackage.json").is_file():
         raise TwindataError(f"{args.release}: not a release folder (no datapackage.json)")
-    problems = verify_release(args.release)
+    started = time.perf_counter()
+    problems = verify_release(args.release, frictionless=False)
+    checksums = time.perf_counter() - started
+    if not problems and not args.checksums_only:
+        problems = verify_release(args.release)
     for err in problems:
         print(format_error(err), file=sys.stderr)
     if problems:
         print(f"twindata: {args.release}: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"{args.release}: valid (checksums and schemas)")
+    checked = "checksums" if args.checksums_only else "checksums and schemas"
+    timing = f"checksums {checksums:.2f} s" + ("" if args.checksums_only else
+                                             f", frictionless {time.perf_counter() - started - checksums:.2f} s")
+    print(f"{args.release}: valid ({checked}; {timing})")
+    return 0
+
+
+def _release_folder(name: str, out: Path) -> Path:
+    """A release named by its folder, or by its version under ``out`` (in the one package that has it)."""
+    path = Path(name)
+    if (path / "datapackage.json").is_file():
+        return path
+    found = sorted(out.glob(f"*/{name}/datapackage.json")) if out.is_dir() else []
+    if len(found) != 1:
+        where = "no package" if not found else f"{len(found)} packages"
+        raise TwindataError(f"{name}: not a release folder, and {where} in {out} has version {name}")
+    return found[0].parent
+
+
+def _diff(args) -> int:
+    import json
+
+    from twindata import diff
+
+    old, new = _release_folder(args.old, args.out), _release_folder(args.new, args.out)
+    changes = diff.compare(*diff.release_tables(old), *diff.release_tables(new))
+    level, reasons = diff.bump(changes)
+    if args.json:
+        print(json.dumps({"from": str(old), "to": str(new), "bump": level, "reasons": reasons, "tables": changes},
+                         indent=2, ensure_ascii=False))
+    else:
+        print(f"# {old} -> {new}\n")
+        print(f"{level.upper() if level else 'NO'} change: {'; '.join(reasons) or 'identical tables'}\n")
+        print(diff.render(changes))
     return 0
 
 
