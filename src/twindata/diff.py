@@ -52,24 +52,18 @@ def schema_changes(old: dict | None, new: dict | None) -> dict:
     return {k: v for k, v in changes.items() if v}
 
 
-def _keys(table: pa.Table, pk: list[str]) -> list[str]:
+def _key(table: pa.Table, columns: list[str]) -> pa.ChunkedArray:
+    """One text key per row: the primary key's value, or its parts (all columns for a table without one) joined,
+    with nulls kept apart from empty strings."""
+    if len(columns) == 1 and pa.types.is_string(table.schema.field(columns[0]).type):
+        return table.column(columns[0])
     if not len(table):
-        return []
-    if len(pk) == 1:
-        return [str(v) for v in table.column(pk[0]).to_pylist()]
-    return [" / ".join(str(v) for v in row) for row in zip(*(table.column(k).to_pylist() for k in pk))]
-
-
-ROW_KEY = "row"
-
-
-def _row_key(table: pa.Table, columns: list[str]) -> pa.Table:
-    """A table reduced to one text column holding each whole row (nulls kept apart from empty strings)."""
+        return pa.chunked_array([], pa.string())
     parts = [pc.fill_null(pc.cast(table.column(c), pa.string()), "\u2205") for c in columns]
-    return pa.table({ROW_KEY: pc.binary_join_element_wise(*parts, " | ")}) if parts else pa.table({ROW_KEY: []})
+    return pc.binary_join_element_wise(*parts, " / ")
 
 
-def _same(a: pa.ChunkedArray, b: pa.ChunkedArray) -> pa.ChunkedArray:
+def _same(a: pa.Array, b: pa.Array) -> pa.Array:
     """Element-wise equality where two nulls are equal."""
     both_null = pc.and_(pc.is_null(a), pc.is_null(b))
     return pc.or_(pc.fill_null(pc.equal(a, b), False), both_null)
@@ -79,37 +73,47 @@ def _json_value(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+def _positions_by_key(keys: pa.ChunkedArray, keep: pa.ChunkedArray) -> pa.Array:
+    """Row positions of the kept rows, in key order: the same keys line up across two tables."""
+    positions = pc.indices_nonzero(keep)
+    return positions.take(pc.sort_indices(keys.take(positions)))
+
+
 def table_changes(old: pa.Table | None, new: pa.Table | None, pk: list[str]) -> dict:
-    """Rows added, removed and changed between two versions of a table, by primary key."""
+    """Rows added, removed and changed between two versions of a table, by primary key. Column by column over
+    key-aligned positions, so that memory stays near the size of the two tables."""
     if old is None or new is None:
         table = new if old is None else old
-        return {"added" if old is None else "removed": _keys(table, pk)} if table is not None else {}
+        if table is None:
+            return {}
+        return {"added" if old is None else "removed": sorted(_key(table, pk or table.column_names).to_pylist())}
     if not pk:  # a table without primary key (data_issues) is compared as a set of whole rows
-        common = [c for c in new.column_names if c in old.column_names]
-        old, new, pk = _row_key(old, common), _row_key(new, common), [ROW_KEY]
-    added = new.join(old.select(pk), keys=pk, join_type="left anti")
-    removed = old.join(new.select(pk), keys=pk, join_type="left anti")
+        pk = [c for c in new.column_names if c in old.column_names]
+    old_keys, new_keys = _key(old, pk), _key(new, pk)
+    in_new, in_old = pc.is_in(old_keys, value_set=new_keys), pc.is_in(new_keys, value_set=old_keys)
+    result = {"added": sorted(new_keys.filter(pc.invert(in_old)).to_pylist()),
+              "removed": sorted(old_keys.filter(pc.invert(in_new)).to_pylist())}
+    old_rows, new_rows = _positions_by_key(old_keys, in_new), _positions_by_key(new_keys, in_old)
     compared = [c for c in new.column_names if c in old.column_names and c not in pk
                 and old.schema.field(c).type == new.schema.field(c).type]
-    joined = old.select(pk + compared).join(new.select(pk + compared), keys=pk, join_type="inner",
-                                            left_suffix="__old", right_suffix="__new")
-    changed_rows = []
-    if compared and len(joined):
-        differs = {c: pc.invert(_same(joined.column(f"{c}__old"), joined.column(f"{c}__new"))) for c in compared}
-        any_change = differs[compared[0]]
-        for c in compared[1:]:
-            any_change = pc.or_(any_change, differs[c])
-        rows = joined.filter(any_change)
-        masks = {c: differs[c].filter(any_change).to_pylist() for c in compared}
-        keys = _keys(rows, pk)
-        columns = {c: (rows.column(f"{c}__old").to_pylist(), rows.column(f"{c}__new").to_pylist())
-                   for c in compared if any(masks[c])}
+    differs, any_change = {}, None
+    for c in compared:
+        mask = pc.invert(_same(old.column(c).take(old_rows), new.column(c).take(new_rows)))
+        if pc.any(mask).as_py():
+            differs[c] = mask
+            any_change = mask if any_change is None else pc.or_(any_change, mask)
+    changed = []
+    if any_change is not None:
+        where = pc.indices_nonzero(any_change)
+        keys = new_keys.take(new_rows.take(where)).to_pylist()
+        values = {c: (old.column(c).take(old_rows.take(where)).to_pylist(),
+                      new.column(c).take(new_rows.take(where)).to_pylist(), m.take(where).to_pylist())
+                  for c, m in differs.items()}
         for i, key in enumerate(keys):
-            fields = {c: {"old": _json_value(old_new[0][i]), "new": _json_value(old_new[1][i])}
-                      for c, old_new in columns.items() if masks[c][i]}
-            changed_rows.append({"key": key, "fields": fields})
-    return {k: v for k, v in {"added": sorted(_keys(added, pk)), "removed": sorted(_keys(removed, pk)),
-                              "changed": sorted(changed_rows, key=lambda r: r["key"])}.items() if v}
+            changed.append({"key": key, "fields": {c: {"old": _json_value(o[i]), "new": _json_value(n[i])}
+                                                   for c, (o, n, m) in values.items() if m[i]}})
+    result["changed"] = changed  # already in key order
+    return {k: v for k, v in result.items() if v}
 
 
 def compare(old_tables: dict[str, pa.Table], old_schemas: dict[str, dict],
