@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twindata.errors import RegistryError
+from twindata.errors import TwindataError
 from twindata.registry import read_registry
 from twindata.bundled import default_registry
 
@@ -56,7 +56,7 @@ def test_dortmund_registry_holds_the_eleven_arrangements_with_their_history():
 ])
 def test_bad_registry_gives_one_line_naming_file_record_field_value(registry_copy, file, old, new, expected):
     replace_in(registry_copy / file, old, new)
-    with pytest.raises(RegistryError) as info:
+    with pytest.raises(TwindataError) as info:
         read_registry(registry_copy)
     message = str(info.value)
     assert "\n" not in message

@@ -140,7 +140,7 @@ def test_validate_reports_rows_that_break_the_schema(first_release, tmp_path):
     descriptor = json.loads((release / "datapackage.json").read_text())
     for resource in descriptor["resources"]:  # re-seal the checksums so that only the schema can object
         if resource["path"] == "data/partnerships.csv":
-            from twindata.tables import sha256_file
+            from twindata.fsutil import sha256_file
             resource["hash"], resource["bytes"] = f"sha256:{sha256_file(csv)}", csv.stat().st_size
     (release / "datapackage.json").write_text(json.dumps(descriptor))
     result = cli("validate", str(release))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from twindata.errors import TwindataError
+
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parents[1]
 
@@ -17,7 +19,7 @@ def bundled(name: str) -> Path:
     for base in (_PACKAGE / "_bundled", _CHECKOUT):
         if (base / name).is_dir():
             return base / name
-    raise FileNotFoundError(f"twindata is installed without its {name}/ folder")
+    raise TwindataError(f"twindata is installed without its {name}/ folder; reinstall it")
 
 
 def schemas_dir() -> Path:

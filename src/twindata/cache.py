@@ -1,8 +1,8 @@
 """The incremental cache of live runs: parsed Wikidata entities by lastrevid, Commons metadata by title and time.
 
 A live run re-uses an entity whose ``lastrevid`` is unchanged instead of parsing it again, and does not ask Commons
-again for an image it described within the freshness window (same title; its sha1 and timestamp are kept to tell a
-replaced file when it is asked again). One JSON file per endpoint, replaced atomically.
+again about a file title it asked about within the freshness window (the file's sha1 and timestamp are kept with
+it as a record of which version was described). One JSON file per pair of endpoints, replaced atomically.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import os
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from twindata.fsutil import write_json_atomic
 from twindata.sources.commons import CommonsImage
 from twindata.sources.wikidata import Entity, Moment, Twinning
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("TWINDATA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "twindata"
-    return Path(base)
+    """Where the cache lives when TWINDATA_CACHE_DIR does not say: the user's cache folder."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "twindata"
 
 
 class Cache:
@@ -33,20 +34,24 @@ class Cache:
         self.now = now or datetime.now(timezone.utc)
         try:
             data = json.loads(self.file.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            data = {}
-        self.entities: dict[str, dict] = data.get("entities", {})
-        self.images: dict[str, dict] = data.get("images", {})
+            self.entities: dict[str, dict] = dict(data["entities"])
+            self.images: dict[str, dict] = dict(data["images"])
+        except (OSError, ValueError, KeyError, TypeError):  # none yet, or unreadable: start afresh
+            self.entities, self.images = {}, {}
         self.entities_reused = 0
         self.images_reused = 0
 
     # Wikidata: re-use the parsed entity of an unchanged revision
     def entity(self, qid: str, revision: int | None) -> Entity | None:
         cached = self.entities.get(qid)
-        if revision is None or cached is None or cached["revision"] != revision:
+        if revision is None or not isinstance(cached, dict) or cached.get("revision") != revision:
+            return None
+        try:
+            entity = _entity_from(cached)
+        except (KeyError, TypeError, ValueError):  # written by another version of twindata
             return None
         self.entities_reused += 1
-        return _entity_from(cached)
+        return entity
 
     def put_entity(self, qid: str, entity: Entity) -> None:
         if entity.revision is not None:
@@ -56,10 +61,14 @@ class Cache:
     def image(self, title: str) -> tuple[bool, CommonsImage | None]:
         """(known, image): known is False when Commons must be asked; image is None for a file Commons lacked."""
         cached = self.images.get(title)
-        if cached is None or self.now - datetime.fromisoformat(cached["fetched"]) > self.freshness:
+        try:
+            if self.now - datetime.fromisoformat(cached["fetched"]) > self.freshness:
+                return False, None
+            image = CommonsImage(**cached["image"]) if cached["image"] else None
+        except (KeyError, TypeError, ValueError):  # not cached, or written by another version of twindata
             return False, None
         self.images_reused += 1
-        return True, CommonsImage(**cached["image"]) if cached["image"] else None
+        return True, image
 
     def put_image(self, title: str, image: CommonsImage | None) -> None:
         self.images[title] = {"fetched": self.now.isoformat(), "sha1": image and image.sha1,
@@ -67,10 +76,7 @@ class Cache:
 
     def save(self) -> None:
         self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_name(f".{self.file.name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps({"entities": self.entities, "images": self.images}, default=_json_default),
-                       encoding="utf-8")
-        os.replace(tmp, self.file)
+        write_json_atomic(self.file, {"entities": self.entities, "images": self.images}, default=_json_default)
 
 
 def _json_default(value):

@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     except TwindataError as exc:
         print(f"twindata: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a folder not writable, a disk full: the system's own words, in one line
+        print(f"twindata: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("twindata: interrupted; nothing was published", file=sys.stderr)
         return 130
@@ -104,15 +107,15 @@ def _snapshot(args) -> int:
 
 
 def _validate(args) -> int:
-    from twindata.release import verify_release
+    from twindata.release import verify_checksums, verify_rows
 
     if not (args.release / "datapackage.json").is_file():
         raise TwindataError(f"{args.release}: not a release folder (no datapackage.json)")
     started = time.perf_counter()
-    problems = verify_release(args.release, frictionless=False)
+    problems = verify_checksums(args.release)
     checksums = time.perf_counter() - started
     if not problems and not args.checksums_only:
-        problems = verify_release(args.release)
+        problems = verify_rows(args.release)
     for err in problems:
         print(format_error(err), file=sys.stderr)
     if problems:

@@ -11,24 +11,29 @@ PATCH  only values of existing rows changed (or only the schemas' documentation)
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from twindata.errors import TwindataError
+from twindata.fsutil import read_json
+
 BUMPS = ("patch", "minor", "major")
 
 
 def release_tables(folder: Path) -> tuple[dict[str, pa.Table], dict[str, dict]]:
     """The tables of a release (read from its Parquet files) and their Table Schemas, by table name."""
-    descriptor = json.loads((Path(folder) / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor = read_json(Path(folder) / "datapackage.json", "datapackage.json")
     tables, schemas = {}, {}
-    for resource in descriptor["resources"]:
+    for resource in descriptor.get("resources", []):
         if resource.get("format") == "parquet":
             name = resource["name"].removesuffix("-parquet")
-            tables[name] = pq.read_table(Path(folder) / resource["path"])
+            try:
+                tables[name] = pq.read_table(Path(folder) / resource["path"])
+            except (OSError, pa.ArrowException) as exc:
+                raise TwindataError(f"{Path(folder) / resource['path']}: cannot be read as Parquet: {exc}")
             schemas[name] = resource["schema"]
     return tables, schemas
 

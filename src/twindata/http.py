@@ -26,6 +26,7 @@ from urllib3.util.retry import Retry
 
 from twindata import __version__
 from twindata.errors import SourceError, TwindataError
+from twindata.fsutil import read_json
 
 WIKIDATA_API = "https://www.wikidata.org/w/api.php"
 COMMONS_API = "https://commons.wikimedia.org/w/api.php"
@@ -57,10 +58,10 @@ class ClientConfig:
             commons_api=env.get("TWINDATA_COMMONS_API", COMMONS_API),
             sparql_url=env.get("TWINDATA_SPARQL_URL", SPARQL_URL),
             contact=env.get("TWINDATA_CONTACT", ""),
-            timeout=float(env.get("TWINDATA_TIMEOUT", 30)),
-            max_retries=int(env.get("TWINDATA_MAX_RETRIES", 5)),
+            timeout=_number("TWINDATA_TIMEOUT", 30.0, float),
+            max_retries=_number("TWINDATA_MAX_RETRIES", 5, int),
             cache_dir=Path(env["TWINDATA_CACHE_DIR"]) if env.get("TWINDATA_CACHE_DIR") else None,
-            commons_freshness_days=float(env.get("TWINDATA_COMMONS_FRESHNESS_DAYS", 7)),
+            commons_freshness_days=_number("TWINDATA_COMMONS_FRESHNESS_DAYS", 7.0, float),
         )
         for key, value in overrides.items():
             if value is not None:
@@ -71,6 +72,19 @@ class ClientConfig:
     def user_agent(self) -> str:
         contact = self.contact or "offline replay"
         return f"twindata/{__version__} ({contact}) requests/{requests.__version__}"
+
+
+def _number(name: str, default, kind):
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise TwindataError(f"environment variable {name} = {value!r}: not a non-negative {kind.__name__}")
+    return number
 
 
 @dataclass
@@ -90,14 +104,14 @@ class Snapshot:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         manifest_file = self.folder / "manifest.json"
-        try:
-            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise TwindataError(f"{manifest_file}: snapshot manifest not found")
-        except json.JSONDecodeError as exc:
-            raise TwindataError(f"{manifest_file}: line {exc.lineno}: not valid JSON: {exc.msg}")
+        manifest = read_json(manifest_file, "snapshot manifest")
         self.manifest = manifest
-        self.exchanges = [Exchange(**e) for e in manifest["exchanges"]]
+        try:
+            self.exchanges = [Exchange(**{k: e[k] for k in ("url", "status", "file", "sha256")},
+                                       retrieved=e.get("retrieved", "")) for e in manifest["exchanges"]]
+        except (KeyError, TypeError) as exc:
+            raise TwindataError(f"{manifest_file}: not a snapshot manifest (each exchange needs url, status, file, "
+                                f"sha256; missing {exc})")
         self._keys = [(_request_key(e.url), e) for e in self.exchanges]
 
     @property
@@ -114,7 +128,10 @@ class Snapshot:
         return None
 
     def body(self, exchange: Exchange) -> bytes:
-        data = (self.folder / exchange.file).read_bytes()
+        try:
+            data = (self.folder / exchange.file).read_bytes()
+        except FileNotFoundError:
+            raise TwindataError(f"{self.folder / exchange.file}: response file listed in manifest.json is missing")
         if hashlib.sha256(data).hexdigest() != exchange.sha256:
             raise TwindataError(f"{self.folder / exchange.file}: sha256 differs from manifest.json (snapshot altered)")
         return data
@@ -283,6 +300,8 @@ class WikimediaClient:
                 state = self._spend(state, api, url, "a truncated answer", error=_inner(exc))
                 continue
             except requests.RequestException as exc:
+                if not isinstance(_inner(exc), MaxRetryError):  # a bad URL, say: nothing was retried
+                    raise SourceError(f"{api}: request failed: {type(exc).__name__}: {exc}")
                 self.requests_made += 1 + self.config.max_retries
                 raise SourceError(f"{api}: no answer after {self.config.max_retries + 1} tries: {_reason(exc)} ({url})")
             if state is not None and getattr(response.raw, "retries", None) is not None:

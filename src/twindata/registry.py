@@ -6,9 +6,7 @@ and value (``RegistryError``). Nothing here talks to the network or cleans data 
 
 from __future__ import annotations
 
-import hashlib
 import re
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from frictionless import Package, Resource, Schema
 
 from twindata import schema
 from twindata.errors import RegistryError, TwindataError
+from twindata.fsutil import read_json, sha256_files
 
 TABLES = ("cities", "partnerships", "images")
 
@@ -59,19 +58,22 @@ def read_registry(path: str | Path) -> Registry:
 
 
 def _read_metadata(file: Path) -> dict:
-    try:
-        metadata = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RegistryError(str(file), "file", None, None, "missing (name, title, city_ids and licenses of the package)")
-    except json.JSONDecodeError as exc:
-        raise RegistryError(str(file), f"line {exc.lineno} column {exc.colno}", None, None, f"not valid JSON: {exc.msg}")
+    metadata = read_json(file, "registry.json (name, title, city_ids and licenses of the package)")
+    if not isinstance(metadata, dict):
+        raise RegistryError(str(file), "package", None, None, "must be a JSON object")
     rules = schema.registry_metadata_rules()
     for key in rules["required"]:
         if not metadata.get(key):
             raise RegistryError(str(file), "package", key, None, "required and missing")
-
+    for key, kind, words in (("name", str, "a string"), ("title", str, "a string"),
+                             ("city_ids", list, "a list of city ids"), ("licenses", list, "a list of licences")):
+        if not isinstance(metadata[key], kind):
+            raise RegistryError(str(file), "package", key, metadata[key], f"must be {words}")
     if not re.match(rules["namePattern"], metadata["name"]):
         raise RegistryError(str(file), "package", "name", metadata["name"], f"does not match {rules['namePattern']}")
+    for i, licence in enumerate(metadata["licenses"]):
+        if not isinstance(licence, dict) or not (licence.get("name") or licence.get("path")):
+            raise RegistryError(str(file), f"licenses[{i}]", "name", licence, "a licence needs a name or a path")
     return metadata
 
 
@@ -135,7 +137,7 @@ def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) 
             raise RegistryError(file, record, "status", p["status"], f"but the phase ended in {p['end_year']}")
     known = set(frames["cities"]["city_id"])
     for city_id in metadata["city_ids"]:
-        if city_id not in known:
+        if not isinstance(city_id, str) or city_id not in known:
             raise RegistryError(str(folder / "registry.json"), "package", "city_ids", city_id, "not a city_id in cities.csv")
     qids = frames["cities"]["wikidata_qid"].dropna()
     duplicated = qids[qids.duplicated()]
@@ -148,8 +150,4 @@ def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) 
 def registry_digest(folder: Path) -> str:
     """sha256 over the registry's files in a fixed order: what a release records as the registry it was made from,
     and what tells that the registry changed. Missing files count as empty."""
-    h = hashlib.sha256()
-    for name in ("registry.json", *(f"{t}.csv" for t in TABLES)):
-        file = Path(folder) / name
-        h.update(name.encode() + b"\0" + (file.read_bytes() if file.is_file() else b"") + b"\0")
-    return h.hexdigest()
+    return sha256_files(folder, ["registry.json", *(f"{t}.csv" for t in TABLES)])

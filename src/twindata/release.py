@@ -34,7 +34,8 @@ from twindata import __version__, diff, schema
 from twindata.bundled import schemas_dir
 from twindata.errors import TwindataError, format_error
 from twindata.gate import report_errors
-from twindata.tables import sha256_file, write_csv, write_parquet
+from twindata.fsutil import fsync_dir, fsync_tree, read_json, sha256_file, sha256_files, write_json_atomic
+from twindata.tables import write_csv, write_parquet
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 FORMATS = {"csv": ("text/csv", "csv"), "parquet": ("application/vnd.apache.parquet", "parquet")}
@@ -70,7 +71,7 @@ def open_release(out: Path, package: str, on_wait: Callable[[str], None] = lambd
         try:
             yield staging
         finally:
-            discard(staging)  # published: renamed away already; failed: removed here
+            shutil.rmtree(staging, ignore_errors=True)  # published: renamed away already; failed: removed here
 
 
 @contextmanager
@@ -116,8 +117,7 @@ def _list_unlisted_versions(package_dir: Path) -> None:
         problems = verify_release(folder, frictionless=False)
         if problems:
             raise TwindataError(f"{folder}: an unlisted version that fails its checksums: {format_error(problems[0])}")
-        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-        versions["versions"].append(_version_entry(folder, descriptor))
+        versions["versions"].append(_version_entry(folder, read_json(folder / "datapackage.json")))
     versions["versions"].sort(key=lambda v: _semver(v["version"]))
     versions["latest"] = versions["versions"][-1]["version"]
     write_json_atomic(package_dir / "versions.json", versions)
@@ -134,30 +134,25 @@ def _version_entry(folder: Path, descriptor: dict) -> dict:
             "files": {r["path"]: r["hash"] for r in descriptor["resources"]} | descriptor["twindata"].get("files", {})}
 
 
-def discard(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
-
-
 def read_versions(package_dir: Path) -> dict:
     file = package_dir / "versions.json"
     if not file.exists():
         return {"package": package_dir.name, "latest": None, "versions": []}
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise TwindataError(f"{file}: line {exc.lineno}: not valid JSON: {exc.msg}")
+    return read_json(file, "versions.json")
 
 
 def schemas_sha256() -> str:
-    h = hashlib.sha256()
-    for file in sorted(schemas_dir().glob("*.json")):
-        h.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
-    return h.hexdigest()
+    return sha256_files(schemas_dir(), sorted(f.name for f in schemas_dir().glob("*.json")))
 
 
-def content_sha256(data_dir: Path, tables: tuple[str, ...]) -> str:
-    """What decides whether a release is new: the CSV bytes of every table and the schemas that describe them."""
+PACKAGE_KEYS = ("name", "title", "description", "homepage", "licenses", "contributors", "sources")
+
+
+def content_sha256(data_dir: Path, tables: tuple[str, ...], metadata: dict) -> str:
+    """What decides whether a release is new: the CSV bytes of every table, the schemas that describe them and the
+    package metadata from registry.json (a new licence is a new release)."""
     h = hashlib.sha256(schemas_sha256().encode())
+    h.update(json.dumps({k: metadata.get(k) for k in PACKAGE_KEYS}, sort_keys=True, ensure_ascii=False).encode())
     for t in tables:
         h.update(f"\0{t}\0{sha256_file(data_dir / f'{t}.csv')}".encode())
     return h.hexdigest()
@@ -173,7 +168,7 @@ def publish(arrows: dict[str, pa.Table], metadata: dict, staging: Path, provenan
     for t, arrow in arrows.items():
         if not (data_dir / f"{t}.csv").exists():
             write_csv(arrow, data_dir / f"{t}.csv")
-    digest = content_sha256(data_dir, tables)
+    digest = content_sha256(data_dir, tables, metadata)
     versions = read_versions(package_dir)
     previous = versions.get("latest")
     latest = next((v for v in versions["versions"] if v["version"] == previous), None)
@@ -184,7 +179,7 @@ def publish(arrows: dict[str, pa.Table], metadata: dict, staging: Path, provenan
         old_tables, old_schemas = diff.release_tables(package_dir / latest["path"])
         changes = diff.compare(old_tables, old_schemas, arrows, schemas)
         level, reasons = diff.bump(changes)
-        level, reasons = (level, reasons) if level else ("patch", ["files changed without a row or schema change"])
+        level, reasons = (level, reasons) if level else ("patch", ["package metadata (registry.json) changed"])
     else:
         changes, level = diff.compare({}, {}, arrows, schemas), None
         reasons = [", ".join(f"{a.num_rows} {t} rows" for t, a in arrows.items())]
@@ -207,10 +202,10 @@ def publish(arrows: dict[str, pa.Table], metadata: dict, staging: Path, provenan
     problems = verify_release(staging, frictionless=False)  # the gate validated the rows; here: every file as written
     if problems:
         raise TwindataError(f"{staging}: the staged release fails its own check: {format_error(problems[0])}")
-    _fsync_tree(staging)
+    fsync_tree(staging)
     staging.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
     os.rename(staging, target)
-    _fsync_dir(package_dir)
+    fsync_dir(package_dir)
     versions["versions"].append(_version_entry(target, descriptor))
     versions["latest"] = version
     write_json_atomic(package_dir / "versions.json", versions)
@@ -258,27 +253,31 @@ def _descriptor(metadata: dict, version: str, created: str, tables: tuple[str, .
 
 
 def verify_release(folder: Path, frictionless: bool = True) -> list[dict]:
-    """Every problem of a release folder: a file whose bytes or checksum differ from datapackage.json (data, Parquet
-    included, CHANGELOG.md, changes.json), a datapackage.json that differs from versions.json, then, with
-    ``frictionless``, its row-level errors."""
+    """Every problem of a release folder: its checksums, then (with ``frictionless``) its rows."""
+    problems = verify_checksums(folder)
+    return problems if problems or not frictionless else verify_rows(folder)
+
+
+def verify_checksums(folder: Path) -> list[dict]:
+    """A file whose bytes or checksum differ from datapackage.json (data, Parquet included, CHANGELOG.md,
+    changes.json), or a datapackage.json that differs from the versions.json beside it."""
     folder = Path(folder)
-    descriptor_file = folder / "datapackage.json"
     try:
-        descriptor = json.loads(descriptor_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return [{"table": str(descriptor_file), "rule": "missing-file", "message": "no datapackage.json"}]
-    except json.JSONDecodeError as exc:
-        return [{"table": str(descriptor_file), "rule": "invalid-json", "message": f"line {exc.lineno}: {exc.msg}"}]
+        descriptor = read_json(folder / "datapackage.json", "datapackage.json")
+    except TwindataError as exc:
+        return [{"table": "datapackage.json", "rule": "descriptor", "message": str(exc)}]
     expected = [(r["name"], r["path"], r.get("hash", ""), r.get("bytes")) for r in descriptor.get("resources", [])]
     expected += [(path, path, digest, None) for path, digest in descriptor.get("twindata", {}).get("files", {}).items()]
     listed = _listed_entry(folder)
     if listed is not None:
         expected.append(("datapackage.json", "datapackage.json", f"sha256:{listed['datapackage_sha256']}", None))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # hashlib releases the GIL
-        problems = [p for p in pool.map(lambda e: _check_file(folder, *e), expected) if p]
-    if problems or not frictionless:
-        return problems
-    report = Package(str(descriptor_file)).validate(limit_errors=100_000)
+        return [p for p in pool.map(lambda e: _check_file(folder, *e), expected) if p]
+
+
+def verify_rows(folder: Path) -> list[dict]:
+    """frictionless's row-level errors of every resource of a release."""
+    report = Package(str(Path(folder) / "datapackage.json")).validate(limit_errors=100_000)
     return report_errors(report) + ([] if report.valid or report.tasks else
                                     [{"table": "*", "rule": "package", "message": str(report.errors[0].message)}])
 
@@ -288,10 +287,7 @@ def _listed_entry(folder: Path) -> dict | None:
     file = folder.parent / "versions.json"
     if not file.is_file():
         return None
-    try:
-        versions = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return None
+    versions = read_json(file, "versions.json")
     return next((v for v in versions.get("versions", []) if v.get("path") == folder.name), None)
 
 
@@ -306,31 +302,3 @@ def _check_file(folder: Path, name: str, relative: str, digest: str, size: int |
         source = "versions.json" if relative == "datapackage.json" else "datapackage.json"
         return {"table": name, "rule": "hash-count", "message": f"{path}: sha256 differs from {source} (the file was changed)"}
     return None
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in sorted(folder.rglob("*"), reverse=True):
-        if path.is_file():
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
-        else:
-            _fsync_dir(path)
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -6,7 +6,6 @@ primary key so that the same content always gives the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -48,11 +47,3 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     """Parquet with the schema's types and docs; fixed options so the same rows give the same bytes."""
     pq.write_table(table, path, compression="zstd", write_statistics=True, use_dictionary=True,
                    store_schema=True)
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()

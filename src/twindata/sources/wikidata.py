@@ -15,7 +15,6 @@ from twindata.http import SnapshotMiss, WikimediaClient
 
 BATCH = 50
 PROPS = "info|labels|claims"
-JULIAN = "http://www.wikidata.org/entity/Q1985786"
 _TIME = re.compile(r"^([+-])(\d+)-(\d\d)-(\d\d)T")
 
 
@@ -50,7 +49,6 @@ class Entity:
     iso_code: str | None = None
     image: str | None = None
     twinnings: list[Twinning] = field(default_factory=list)
-    redirected_from: str | None = None
 
 
 @dataclass
@@ -75,7 +73,10 @@ def parse_time(value: dict) -> Moment:
     year = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
     day = None
     if value.get("precision") >= 11 and value.get("calendarmodel", "").endswith("Q1985727") and int(m.group(3)) and int(m.group(4)):
-        day = date(year, int(m.group(3)), int(m.group(4)))
+        try:
+            day = date(year, int(m.group(3)), int(m.group(4)))
+        except ValueError:  # BCE or beyond 9999: a year, no day
+            day = None
     return Moment(year, day)
 
 
@@ -149,8 +150,6 @@ def parse_wbgetentities(answer: dict, asked: list[str], cache=None) -> FetchResu
         if parsed is None:
             result.missing.add(qid)
             continue
-        if parsed.qid != qid:
-            parsed.redirected_from = qid
         result.entities[qid] = parsed
     return result
 

@@ -1,0 +1,69 @@
+"""Small file-system helpers shared by the library: JSON read with a one-line error, atomic JSON replace, sha256
+of files, fsync of a finished tree. Nothing here knows about tables, releases or sources."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from twindata.errors import TwindataError
+
+
+def read_json(path: Path, what: str = "file"):
+    """The decoded JSON of ``path``; a missing or broken file is a one-line ``TwindataError``."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TwindataError(f"{path}: {what} not found")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f"line {exc.lineno} column {exc.colno}: " if isinstance(exc, json.JSONDecodeError) else ""
+        raise TwindataError(f"{path}: {where}not valid JSON: {getattr(exc, 'msg', exc)}")
+
+
+def write_json_atomic(path: Path, data, **dump_options) -> None:
+    """Replace ``path`` with ``data`` as JSON so that a reader sees the old file or the new one, never half of one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(data, indent=2, ensure_ascii=False, **dump_options) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_files(folder: Path, names: list[str]) -> str:
+    """One sha256 over named files of a folder, in the order given (a missing file counts as empty)."""
+    h = hashlib.sha256()
+    for name in names:
+        file = Path(folder) / name
+        h.update(name.encode() + b"\0" + (file.read_bytes() if file.is_file() else b"") + b"\0")
+    return h.hexdigest()
+
+
+def fsync_tree(folder: Path) -> None:
+    for path in sorted(Path(folder).rglob("*"), reverse=True):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+        else:
+            fsync_dir(path)
+    fsync_dir(folder)
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
