@@ -116,8 +116,8 @@ def _quarantine(frames, positions, errors: list[dict], issues: Issues) -> list[d
             drop[table].add(index)
         else:
             fatal.append(err)
-    for table, indexes in drop.items():
-        frames[table] = frames[table].drop(index=list(indexes))
+    for table, indexes in drop.items():  # positions must stay row numbers for the next round
+        frames[table] = frames[table].drop(index=list(indexes)).reset_index(drop=True)
     return fatal
 
 
