@@ -105,3 +105,20 @@ def test_public_domain_image_needs_no_attribution_but_keeps_its_source(inputs, t
     assert image["attribution_required"] is False
     assert image["attribution"] == '"Foobar" by Kaldari, Wikimedia Commons, public domain (CC0)'
     assert image["source_url"] == "https://commons.wikimedia.org/wiki/File:Foobar.jpg"
+
+
+def test_repeated_p190_statements_and_a_non_free_licence(inputs, tmp_path):
+    registry, wd = inputs
+    wd = copy.deepcopy(wd)
+    dortmund = wd.entities["Q1295"]
+    dortmund.twinnings += [Twinning("Q41604"), Twinning("Q217411")]  # Amiens and Beyoğlu named twice
+    wd.entities["Q39121"].image = "Foobar.jpg"
+    found, missing = parse_imageinfo(load_fixture("wmde-commons/commons_imageinfo_Foobar.jpg.json"), ["File:Foobar.jpg"])
+    found["File:Foobar.jpg"].licence_name = "CC BY-NC 2.0"  # as if the file carried a non-commercial licence
+    tables = pipeline.build_tables(registry, wd, CommonsResult(found, missing))
+    _, counts = pipeline.gate_and_publish(tables, registry, tmp_path, {})
+    assert counts["partnerships"] == 15 and counts["images"] == 1
+    rows = tables.frames["partnerships"].set_index("partnership_id")
+    assert rows.at["de-dortmund--fr-amiens--twinning", "sources"] == "registry;wikidata;wikidata_partner"
+    issue = _issues(tables)[("quarantined_row", "images", "commons:File:Foobar.jpg")]
+    assert issue["value"] == "CC BY-NC 2.0" and "no free licence" in issue["reason"]

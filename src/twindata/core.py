@@ -19,8 +19,12 @@ from twindata.sources.commons import CommonsImage, spdx_id
 from twindata.sources.wikidata import Entity, FetchResult, Twinning
 
 ORIGIN, EXTERNAL = "_origin", "_external"
+# what the gate may blank in a Commons row (quarantining the value) instead of holding back the whole image
+_OPTIONAL_COMMONS_FIELDS = ("author_url", "licence_spdx", "licence_url", "credit", "commons_page_url", "image_url",
+                            "width", "height", "file_size_bytes", "mime_type")
 WIKIDATA_ITEM = "https://www.wikidata.org/wiki/{qid}"
 _FREE_LICENCE = re.compile(r"^(CC|PD|Public domain|FAL|Free Art|GFDL|ODbL|Attribution|Copyrighted free use|No restrictions)", re.I)
+_NON_FREE = re.compile(r"\b(NC|ND|non-?commercial|no ?deriv)", re.I)  # CC BY-NC / BY-ND are not free licences
 
 
 @dataclass
@@ -84,9 +88,9 @@ def build_cities(registry: Registry, wikidata: FetchResult, issues: Issues) -> p
             issues.add("unresolved", "cities", c["city_id"], "wikidata_qid", qid, "wikidata", _missing_reason(qid, wikidata))
         else:
             entity = wikidata.entities[qid]
-            row.update(_entity_values(entity))
-            row["sources"] = "registry;wikidata"
-            row[EXTERNAL] = tuple(k for k in _entity_values(entity) if row[k] is not None)
+            values = _entity_values(entity)
+            row.update(values, sources="registry;wikidata")
+            row[EXTERNAL] = tuple(k for k, v in values.items() if v is not None)
             if entity.iso_code and c["country_code"] != entity.iso_code:
                 issues.add("conflict", "cities", c["city_id"], "country_code", entity.iso_code, "wikidata",
                            f"Wikidata's country has code {entity.iso_code}; the registry says {c['country_code']}")
@@ -101,6 +105,7 @@ def build_cities(registry: Registry, wikidata: FetchResult, issues: Issues) -> p
             issues.add("unresolved", "cities", row["city_id"], "name", qid, "wikidata", _missing_reason(qid, wikidata))
         else:
             row.update(_entity_values(entity), name=entity.label, country_code=entity.iso_code)
+            row[EXTERNAL] = tuple(k for k in (*_entity_values(entity), "country_code") if row[k] is not None)
             _report_gaps(row, issues)
         rows.append(row)
     return frame("cities", rows)
@@ -141,14 +146,20 @@ def build_partnerships(registry: Registry, wikidata: FetchResult, issues: Issues
     city_qid = dict(zip(registry.cities["city_id"], registry.cities["wikidata_qid"]))
     qid_city = {q: c for c, q in city_qid.items() if q}
     registry_rows = registry.partnerships.to_dict("records")
-    rows = []
+    rows, phases_of = [], {}
     for p in registry_rows:
-        rows.append({**p, "partnership_id": f"{p['city_id']}--{p['partner_city_id']}--{p['type']}",
-                     "sources": "registry", ORIGIN: "registry", EXTERNAL: ()})
+        row = {**p, "partnership_id": f"{p['city_id']}--{p['partner_city_id']}--{p['type']}",
+               "sources": "registry", ORIGIN: "registry", EXTERNAL: ()}
+        rows.append(row)
+        phases_of.setdefault((p["city_id"], p["partner_city_id"]), []).append(row)
     for city_id, entity in _own_entities(registry, wikidata):
+        seen = set()
         for t in entity.twinnings:
             partner_id = qid_city.get(t.partner_qid, city_id_for_qid(t.partner_qid))
-            phases = [r for r in rows if r["city_id"] == city_id and r["partner_city_id"] == partner_id]
+            if partner_id in seen:  # a second P190 statement for the same partner attests nothing new
+                continue
+            seen.add(partner_id)
+            phases = phases_of.get((city_id, partner_id))
             if not phases:
                 rows.append(_wikidata_only_row(city_id, partner_id, entity, t, wikidata))
                 continue
@@ -184,7 +195,8 @@ def _wikidata_only_row(city_id: str, partner_id: str, entity: Entity, t: Twinnin
             "wikidata_start_year": t.start.year, "wikidata_end_year": t.end.year,
             "sources": ";".join(sources), "source_url": WIKIDATA_ITEM.format(qid=entity.qid) + "#P190",
             "note": f"Only Wikidata names this partnership ({entity.qid} P190 {t.partner_qid}); the registry has no record of it.",
-            ORIGIN: "wikidata", EXTERNAL: ()}
+            ORIGIN: "wikidata", EXTERNAL: ("start_year", "start_date", "end_year", "end_date",
+                                           "wikidata_start_year", "wikidata_end_year")}
 
 
 def attribution_line(caption: str | None, author: str | None, source: str, licence: str | None,
@@ -232,7 +244,7 @@ def build_images(registry: Registry, cities: pd.DataFrame, commons: CommonsResul
             issues.add("unresolved", "images", record_id, "commons_file_title", title, "commons",
                        _commons_missing_reason(title, commons))
             continue
-        if not found.licence_name or not _FREE_LICENCE.match(found.licence_name):
+        if not found.licence_name or not _FREE_LICENCE.match(found.licence_name) or _NON_FREE.search(found.licence_name):
             issues.add("quarantined_row", "images", record_id, "licence_name", found.licence_name, "commons",
                        "no free licence: an image is published only with a free licence")
             continue
@@ -245,7 +257,7 @@ def build_images(registry: Registry, cities: pd.DataFrame, commons: CommonsResul
                      "attribution": attribution_line(caption, found.author, "Wikimedia Commons", found.licence_name,
                                                      found.licence_url, public_domain),
                      "credit": found.credit, "sources": "commons", "source_url": found.page_url,
-                     ORIGIN: "commons", EXTERNAL: ()})
+                     ORIGIN: "commons", EXTERNAL: _OPTIONAL_COMMONS_FIELDS})
     return frame("images", rows)
 
 

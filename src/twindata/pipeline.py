@@ -22,7 +22,7 @@ from twindata.cache import Cache, default_cache_dir
 from twindata.http import ClientConfig, Recorder, WikimediaClient, write_snapshot
 from twindata.registry import Registry, read_registry
 from twindata.release import PublishResult, open_release, publish
-from twindata.sources import commons, wikidata
+from twindata.sources import BATCH, commons, wikidata
 
 
 @dataclass
@@ -81,7 +81,7 @@ def fetch_commons(client: WikimediaClient, registry: Registry, wd: wikidata.Fetc
     before = client.requests_made
     found, missing, not_in_snapshot = commons.fetch_images(client, titles, cache)
     reused = cache.images_reused if cache is not None else 0
-    saved = math.ceil(len(titles) / commons.BATCH) - math.ceil((len(titles) - reused) / commons.BATCH)
+    saved = math.ceil(len(titles) / BATCH) - math.ceil((len(titles) - reused) / BATCH)
     return CommonsResult(found, missing, not_in_snapshot, requests=client.requests_made - before, requests_saved=saved)
 
 

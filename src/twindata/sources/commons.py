@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from twindata.http import SnapshotMiss, WikimediaClient
+from twindata.http import WikimediaClient
+from twindata.sources import in_batches
 
-BATCH = 50
 IIPROP = "url|size|mime|sha1|timestamp|extmetadata"
 EXTMETADATA = "ImageDescription|Artist|Credit|LicenseShortName|LicenseUrl|AttributionRequired|Copyrighted|UsageTerms|ObjectName"
 
@@ -191,10 +191,9 @@ def _complete(asked_count: int):
 
 def fetch_images(client: WikimediaClient, titles: list[str], cache=None) -> tuple[dict[str, CommonsImage], set[str], set[str]]:
     """Fetch imageinfo for ``titles`` in batches of 50, following ``continue`` until each page has its imageinfo:
-    found images, missing titles, titles a snapshot cannot answer. With a ``cache``, titles described within its
+    found images, missing titles, titles a snapshot cannot answer. With a ``cache``, titles asked about within its
     freshness window are not asked again."""
-    found, missing, not_in_snapshot = {}, set(), set()
-    wanted = []
+    found, missing, wanted = {}, set(), []
     for title in sorted(set(titles)):
         known, cached = cache.image(title) if cache is not None else (False, None)
         if not known:
@@ -203,16 +202,15 @@ def fetch_images(client: WikimediaClient, titles: list[str], cache=None) -> tupl
             missing.add(title)
         else:
             found[title] = cached
-    for start in range(0, len(wanted), BATCH):
-        batch = wanted[start:start + BATCH]
+
+    def fetch(batch: list[str]) -> tuple[list[str], dict[str, CommonsImage], set[str]]:
         params = {"action": "query", "prop": "imageinfo", "iiprop": IIPROP, "iiextmetadatafilter": EXTMETADATA,
                   "iiextmetadatalanguage": "en", "titles": "|".join(batch)}
-        try:
-            answers = client.get_continued(client.config.commons_api, params, _complete(len(batch)))
-        except SnapshotMiss:
-            not_in_snapshot.update(batch)
-            continue
-        batch_found, batch_missing = parse_imageinfo(answers, batch)
+        answers = client.get_continued(client.config.commons_api, params, _complete(len(batch)))
+        return (batch, *parse_imageinfo(answers, batch))
+
+    answers, not_in_snapshot = in_batches(wanted, fetch)
+    for batch, batch_found, batch_missing in answers:
         found.update(batch_found)
         missing |= batch_missing
         if cache is not None:

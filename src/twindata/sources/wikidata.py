@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from twindata.http import SnapshotMiss, WikimediaClient
+from twindata.sources import in_batches
 
-BATCH = 50
 PROPS = "info|labels|claims"
 _TIME = re.compile(r"^([+-])(\d+)-(\d\d)-(\d\d)T")
 
@@ -156,24 +156,15 @@ def parse_wbgetentities(answer: dict, asked: list[str], cache=None) -> FetchResu
 
 def fetch_entities(client: WikimediaClient, qids: list[str], cache=None) -> FetchResult:
     """Fetch ``qids`` in batches of 50. In a replayed run, ids the snapshot cannot answer are reported, not fatal."""
-    result = FetchResult()
-    wanted = sorted(set(qids), key=lambda q: int(q[1:]))
-    for start in range(0, len(wanted), BATCH):
-        batch = wanted[start:start + BATCH]
-        try:
-            result.merge(_fetch_batch(client, batch, cache))
-        except SnapshotMiss:
-            for qid in batch:  # the snapshot may hold them in other batches
-                try:
-                    result.merge(_fetch_batch(client, [qid], cache))
-                except SnapshotMiss:
-                    result.not_in_snapshot.add(qid)
+    def fetch(batch: list[str]) -> FetchResult:
+        params = {"action": "wbgetentities", "ids": "|".join(batch), "props": PROPS, "languages": "en"}
+        return parse_wbgetentities(client.get(client.config.wikidata_api, params), batch, cache)
+
+    answers, unanswered = in_batches(sorted(set(qids), key=lambda q: int(q[1:])), fetch)
+    result = FetchResult(not_in_snapshot=unanswered)
+    for answer in answers:
+        result.merge(answer)
     return result
-
-
-def _fetch_batch(client: WikimediaClient, batch: list[str], cache) -> FetchResult:
-    params = {"action": "wbgetentities", "ids": "|".join(batch), "props": PROPS, "languages": "en"}
-    return parse_wbgetentities(client.get(client.config.wikidata_api, params), batch, cache)
 
 
 def country_codes_query(country_qids: list[str]) -> str:
