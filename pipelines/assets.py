@@ -27,10 +27,8 @@ def registry(context: AssetExecutionContext, settings: TwindataSettings) -> Regi
 @asset(group_name=GROUP, description="Wikidata items of the registry's cities and of the partners their P190 names.")
 def wikidata_entities(context: AssetExecutionContext, settings: TwindataSettings, registry: Registry) -> FetchResult:
     client = settings.client()
-    cache = pipeline.open_cache(client)
-    result = pipeline.fetch_wikidata(client, registry, cache)
-    if cache is not None:
-        cache.save()
+    with pipeline.live_cache(client) as cache:
+        result = pipeline.fetch_wikidata(client, registry, cache)
     context.add_output_metadata({"entities": len(result.entities), "missing": sorted(result.missing),
                                  "not_in_snapshot": sorted(result.not_in_snapshot), "requests": client.requests_made,
                                  "mode": "live" if client.live else f"snapshot {client.snapshot.snapshot_id}"})
@@ -41,10 +39,8 @@ def wikidata_entities(context: AssetExecutionContext, settings: TwindataSettings
 def commons_metadata(context: AssetExecutionContext, settings: TwindataSettings, registry: Registry,
                      wikidata_entities: FetchResult) -> CommonsResult:
     client = settings.client()
-    cache = pipeline.open_cache(client)
-    result = pipeline.fetch_commons(client, registry, wikidata_entities, cache)
-    if cache is not None:
-        cache.save()
+    with pipeline.live_cache(client) as cache:
+        result = pipeline.fetch_commons(client, registry, wikidata_entities, cache)
     context.add_output_metadata({"images": len(result.images), "missing": sorted(result.missing),
                                  "requests": result.requests, "requests_saved": result.requests_saved})
     return result
@@ -80,7 +76,7 @@ def release(context: AssetExecutionContext, settings: TwindataSettings, registry
             wikidata_entities: FetchResult, cities: pipeline.CoreTables, partnerships: pipeline.CoreTables,
             images: pipeline.CoreTables) -> MaterializeResult:
     tables = pipeline.merge(cities, partnerships, images)
-    prov = pipeline.provenance(registry, settings.client(), wikidata_entities)
+    prov = pipeline.provenance(registry, wikidata_entities)
     result, counts = pipeline.gate_and_publish(tables, registry, settings.out, prov)
     context.log.info(f"{'published' if result.published else 'unchanged since'} {result.package} {result.version}")
     return MaterializeResult(metadata={"version": result.version, "published": result.published,

@@ -9,8 +9,9 @@ from typing import Optional
 
 from dagster import ConfigurableResource
 
-from twindata.bundled import default_registry, default_snapshot
-from twindata.http import ClientConfig, WikimediaClient
+from twindata.bundled import default_registry
+from twindata.http import WikimediaClient
+from twindata.pipeline import make_client
 
 
 class TwindataSettings(ConfigurableResource):
@@ -33,10 +34,8 @@ class TwindataSettings(ConfigurableResource):
         return Path(self.registry) if self.registry else default_registry()
 
     def client(self) -> WikimediaClient:
-        snapshot = None if self.live else Path(self.snapshot) if self.snapshot else default_snapshot()
-        config = ClientConfig.from_env(snapshot=snapshot, contact=self.contact, wikidata_api=self.wikidata_api,
-                                       commons_api=self.commons_api, sparql_url=self.sparql_url,
-                                       timeout=self.timeout, max_retries=self.max_retries,
-                                       cache_dir=Path(self.cache_dir) if self.cache_dir else None,
-                                       commons_freshness_days=self.commons_freshness_days)
-        return WikimediaClient(config)
+        return make_client(self.live, Path(self.snapshot) if self.snapshot else None, contact=self.contact,
+                           wikidata_api=self.wikidata_api, commons_api=self.commons_api, sparql_url=self.sparql_url,
+                           timeout=self.timeout, max_retries=self.max_retries,
+                           cache_dir=Path(self.cache_dir) if self.cache_dir else None,
+                           commons_freshness_days=self.commons_freshness_days)

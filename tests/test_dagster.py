@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from dagster import DagsterInstance, build_schedule_context, build_sensor_context, materialize
 
 from pipelines.definitions import defs
@@ -42,25 +43,29 @@ def test_materialize_publishes_a_release_after_every_check_passes(tmp_path):
     assert versions["latest"] == "1.0.0"
 
 
-def test_a_failing_check_blocks_the_release(tmp_path, registry_copy, monkeypatch):
-    # a registry row that passes the registry schema but breaks the published one: the check must stop publishing
+@pytest.mark.parametrize("builder, field, value, check", [
+    ("build_partnerships", "status", "paused", "partnerships_schema"),
+    ("build_images", "licence_name", None, "images_licensed"),
+])
+def test_a_failing_check_blocks_the_release(tmp_path, monkeypatch, builder, field, value, check):
+    # a registry row that the published schema rejects: the check must fail and stop publishing
     from twindata import core
-    original = core.build_partnerships
+    original = getattr(core, builder)
 
     def broken(*args, **kwargs):
         frame = original(*args, **kwargs)
-        frame.loc[frame.index[0], "status"] = "paused"
+        frame.loc[frame.index[0], field] = value
         return frame
 
-    monkeypatch.setattr(core, "build_partnerships", broken)
+    monkeypatch.setattr(core, builder, broken)
     settings = TwindataSettings(out=str(tmp_path / "releases"))
     with DagsterInstance.ephemeral() as instance:
         result = materialize(ALL_ASSETS + ALL_CHECKS, resources={"settings": settings}, instance=instance,
                              raise_on_error=False)
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
-    assert [e.check_name for e in failed] == ["partnerships_schema"]
+    assert [e.check_name for e in failed] == [check]
     rows = failed[0].metadata["error_rows"].value
-    assert rows[0]["field"] == "status" and rows[0]["value"] == "paused"
+    assert rows[0]["field"] == field and (rows[0]["value"] or None) == value  # an empty cell reads as ""
     assert not result.asset_materializations_for_node("release")
     assert not (tmp_path / "releases" / "dortmund-twinning" / "versions.json").exists()
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pandas as pd
 
@@ -32,21 +33,31 @@ class RunOptions:
     live: bool = False
     snapshot: Path | None = None
     contact: str | None = None
-    cache_dir: Path | None = None
 
     def client(self, recorder: Recorder | None = None) -> WikimediaClient:
-        snapshot = None if self.live else (self.snapshot or default_snapshot())
-        return WikimediaClient(ClientConfig.from_env(snapshot=snapshot, contact=self.contact,
-                                                     cache_dir=self.cache_dir), recorder=recorder)
+        return make_client(self.live, self.snapshot, recorder, contact=self.contact)
 
 
-def open_cache(client: WikimediaClient) -> Cache | None:
-    """The incremental cache of a live run (None for a replay: a snapshot needs none)."""
+def make_client(live: bool, snapshot: Path | None = None, recorder: Recorder | None = None,
+                **overrides) -> WikimediaClient:
+    """The client of a run: live, or replaying ``snapshot`` (the bundled one by default); settings not given
+    (None) come from the TWINDATA_* environment variables."""
+    snapshot = None if live else (snapshot or default_snapshot())
+    return WikimediaClient(ClientConfig.from_env(snapshot=snapshot, **overrides), recorder=recorder)
+
+
+@contextmanager
+def live_cache(client: WikimediaClient) -> Iterator[Cache | None]:
+    """The incremental cache of a live run, saved when the fetching succeeded (None for a replay: a snapshot needs
+    no cache)."""
     if not client.live:
-        return None
+        yield None
+        return
     config = client.config
-    return Cache(config.cache_dir or default_cache_dir(), f"{config.wikidata_api} {config.commons_api}",
-                 config.commons_freshness_days)
+    cache = Cache(config.cache_dir or default_cache_dir(), f"{config.wikidata_api} {config.commons_api}",
+                  config.commons_freshness_days)
+    yield cache
+    cache.save()
 
 
 @dataclass
@@ -72,7 +83,11 @@ def load_registry(path: Path | None) -> Registry:
 def fetch_wikidata(client: WikimediaClient, registry: Registry, cache: Cache | None = None) -> wikidata.FetchResult:
     qids = [q for q in registry.cities["wikidata_qid"] if q]
     own = registry.cities.set_index("city_id").loc[registry.metadata["city_ids"], "wikidata_qid"]
-    return wikidata.collect(client, qids, [q for q in own if q], cache)
+    retrieval = ({"snapshot_id": client.snapshot.snapshot_id} if client.snapshot else
+                 {"retrieved": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")})
+    result = wikidata.collect(client, qids, [q for q in own if q], cache)
+    result.retrieval = retrieval
+    return result
 
 
 def fetch_commons(client: WikimediaClient, registry: Registry, wd: wikidata.FetchResult,
@@ -115,11 +130,9 @@ def merge(*parts: CoreTables) -> CoreTables:
     return merged
 
 
-def provenance(registry: Registry, client: WikimediaClient, wd: wikidata.FetchResult) -> dict:
+def provenance(registry: Registry, wd: wikidata.FetchResult) -> dict:
     """What made a release: the registry's checksum, the snapshot or live retrieval time, Wikidata revisions, git."""
-    source = ({"snapshot_id": client.snapshot.snapshot_id} if client.snapshot else
-              {"retrieved": datetime.now(timezone.utc).replace(microsecond=0).isoformat()})
-    return {"registry_sha256": registry.sha256, **source,
+    return {"registry_sha256": registry.sha256, **wd.retrieval,
             "wikidata_revisions": {q: e.revision for q, e in sorted(wd.entities.items()) if e.revision},
             "git_commit": _git_commit()}
 
@@ -146,17 +159,15 @@ def run(options: RunOptions, progress: Callable[[str], None] = lambda _: None) -
     progress("reading the registry")
     registry = load_registry(options.registry)
     client = options.client()
-    cache = open_cache(client)
-    progress("Wikidata: " + ("live" if client.live else f"replaying snapshot {client.snapshot.folder}"))
-    wd = fetch_wikidata(client, registry, cache)
-    wikidata_requests = client.requests_made
-    progress(f"Wikidata: {len(wd.entities)} entities; Commons metadata")
-    cm = fetch_commons(client, registry, wd, cache)
-    if cache is not None:
-        cache.save()
+    with live_cache(client) as cache:
+        progress("Wikidata: " + ("live" if client.live else f"replaying snapshot {client.snapshot.folder}"))
+        wd = fetch_wikidata(client, registry, cache)
+        wikidata_requests = client.requests_made
+        progress(f"Wikidata: {len(wd.entities)} entities; Commons metadata")
+        cm = fetch_commons(client, registry, wd, cache)
     progress("building and validating tables")
     tables = build_tables(registry, wd, cm)
-    result, counts = gate_and_publish(tables, registry, options.out, provenance(registry, client, wd), progress)
+    result, counts = gate_and_publish(tables, registry, options.out, provenance(registry, wd), progress)
     requests = {"wikidata": wikidata_requests, "commons": cm.requests, "commons_saved": cm.requests_saved,
                 "entities_reused": cache.entities_reused if cache is not None else 0}
     return RunResult(result, counts, tables.issues.frame(), requests)

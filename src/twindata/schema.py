@@ -15,8 +15,6 @@ import pyarrow as pa
 
 from twindata.bundled import schemas_dir
 
-TABLES = ("cities", "partnerships", "images", "data_issues")
-
 _ARROW_TYPES = {
     "string": pa.string(),
     "integer": pa.int64(),

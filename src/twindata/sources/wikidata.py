@@ -58,6 +58,7 @@ class FetchResult:
     entities: dict[str, Entity] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
     not_in_snapshot: set[str] = field(default_factory=set)
+    retrieval: dict = field(default_factory=dict)  # the snapshot id, or the time of a live retrieval
 
     def merge(self, other: "FetchResult") -> None:
         self.entities.update(other.entities)
