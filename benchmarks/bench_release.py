@@ -1,7 +1,7 @@
 """Figures of releases at scale, on the two synthetic 1M-row releases of make_synthetic.py:
 
 - `twindata diff` between them (1 % of rows differ): whole-process median seconds and peak memory, against the floor
-  of reading both Parquet files in the same session;
+  of reading both Parquet files in the same benchmark run;
 - checksum verification: throughput of `verify_release(..., frictionless=False)` in GB/s against plain single-thread
   sha256 over the same files, and the whole `twindata validate --checksums-only` process;
 - the frictionless part of `twindata validate` (one run: it is slow), for a later change to beat.

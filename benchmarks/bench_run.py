@@ -2,7 +2,7 @@
 
 Measures, as medians of several runs: the first run into an empty releases folder, the rerun that publishes
 nothing, the same first run replaying the default snapshot named explicitly (`--snapshot`), and two references in
-the same session (an empty interpreter, and importing the libraries a run needs), then prints the ratios, since
+the same benchmark run (an empty interpreter, and importing the libraries a run needs), then prints the ratios, since
 absolute seconds drift on a shared machine.
 
     python benchmarks/bench_run.py [--runs 7]
