@@ -104,8 +104,9 @@ def build_cities(registry: Registry, wikidata: FetchResult, issues: Issues) -> p
         if entity is None:
             issues.add("unresolved", "cities", row["city_id"], "name", qid, "wikidata", _missing_reason(qid, wikidata))
         else:
-            row.update(_entity_values(entity), name=entity.label, country_code=entity.iso_code)
-            row[EXTERNAL] = tuple(k for k in (*_entity_values(entity), "country_code") if row[k] is not None)
+            values = {**_entity_values(entity), "country_code": entity.iso_code}
+            row.update(values, name=entity.label)
+            row[EXTERNAL] = tuple(k for k, v in values.items() if v is not None)
             _report_gaps(row, issues)
         rows.append(row)
     return frame("cities", rows)
@@ -126,9 +127,7 @@ def _report_gaps(row: dict, issues: Issues) -> None:
 
 def _own_entities(registry: Registry, wikidata: FetchResult):
     """(city_id, entity) for each of the registry's own cities that Wikidata knows."""
-    cities = registry.cities.set_index("city_id")
-    for city_id in registry.metadata["city_ids"]:
-        qid = cities.at[city_id, "wikidata_qid"]
+    for city_id, qid in registry.own_cities():
         if qid in wikidata.entities:
             yield city_id, wikidata.entities[qid]
 

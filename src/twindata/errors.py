@@ -49,3 +49,20 @@ def format_error(err: dict) -> str:
     if err.get("value") not in (None, ""):
         parts.append(f"= {_short(err['value'])!r}")
     return " ".join(parts) + f": {err.get('rule', 'error')}: {err.get('message', '')}".rstrip(": ")
+
+
+def report_errors(report, record_keys: dict[str, list] | None = None) -> list[dict]:
+    """A frictionless report as row-level error dicts: table, row, record, field, value, rule, message, and the
+    row's cells as read (for naming a record without keys)."""
+    errors = []
+    for task in report.tasks:
+        for error in task.errors:
+            e = error.to_descriptor()
+            row = e.get("rowNumber")
+            keys = (record_keys or {}).get(task.name)
+            record = keys[row - 2] if keys and row and 0 <= row - 2 < len(keys) else None
+            field = e.get("fieldName") or ",".join(e.get("fieldNames", [])) or None  # foreign keys name several
+            errors.append({"table": task.name, "row": row, "record": record, "field": field, "value": e.get("cell"),
+                           "rule": e.get("type"), "message": e.get("note") or e.get("message"),
+                           "title": e.get("title"), "cells": e.get("cells") or []})
+    return errors

@@ -16,25 +16,11 @@ from frictionless import Package, Resource, Schema
 
 from twindata import schema
 from twindata.core import EXTERNAL, ORIGIN, Issues
-from twindata.errors import GateError
+from twindata.errors import GateError, report_errors
 from twindata.tables import sort_order, to_arrow, write_csv
 
 DATA_TABLES = ("cities", "partnerships", "images")
 MAX_ROUNDS = 20  # each round quarantines at least one row; quarantines cascade along foreign keys
-
-
-def report_errors(report, record_keys: dict[str, list] | None = None) -> list[dict]:
-    """A frictionless report as row-level error dicts: table, row, record, field, value, rule, message."""
-    errors = []
-    for task in report.tasks:
-        for error in task.errors:
-            e = error.to_descriptor()
-            row = e.get("rowNumber")
-            keys = (record_keys or {}).get(task.name)
-            record = keys[row - 2] if keys and row and 0 <= row - 2 < len(keys) else None
-            errors.append({"table": task.name, "row": row, "record": record, "field": e.get("fieldName"),
-                           "value": e.get("cell"), "rule": e.get("type"), "message": e.get("note") or e.get("message")})
-    return errors
 
 
 def validate_csv(folder: Path, tables: tuple[str, ...], record_keys: dict[str, list] | None = None) -> list[dict]:

@@ -82,10 +82,9 @@ def load_registry(path: Path | None) -> Registry:
 
 def fetch_wikidata(client: WikimediaClient, registry: Registry, cache: Cache | None = None) -> wikidata.FetchResult:
     qids = [q for q in registry.cities["wikidata_qid"] if q]
-    own = registry.cities.set_index("city_id").loc[registry.metadata["city_ids"], "wikidata_qid"]
     retrieval = ({"snapshot_id": client.snapshot.snapshot_id} if client.snapshot else
                  {"retrieved": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")})
-    result = wikidata.collect(client, qids, [q for q in own if q], cache)
+    result = wikidata.collect(client, qids, [q for _, q in registry.own_cities() if q], cache)
     result.retrieval = retrieval
     return result
 

@@ -14,7 +14,7 @@ import pandas as pd
 from frictionless import Package, Resource, Schema
 
 from twindata import schema
-from twindata.errors import RegistryError, TwindataError
+from twindata.errors import RegistryError, TwindataError, report_errors
 from twindata.fsutil import read_json, sha256_files
 
 TABLES = ("cities", "partnerships", "images")
@@ -33,6 +33,11 @@ class Registry:
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
+
+    def own_cities(self) -> list[tuple[str, str | None]]:
+        """(city_id, Wikidata QID or None) of the cities whose registry this is (registry.json's city_ids)."""
+        qids = dict(zip(self.cities["city_id"], self.cities["wikidata_qid"]))
+        return [(city_id, qids[city_id]) for city_id in self.metadata["city_ids"]]
 
 
 def read_registry(path: str | Path) -> Registry:
@@ -78,33 +83,24 @@ def _read_metadata(file: Path) -> dict:
 
 
 def _first_error(folder: Path, report, descriptors: dict) -> RegistryError:
-    for task in report.tasks:
-        for error in task.errors:
-            e = error.to_descriptor()
-            file = str(folder / f"{task.name}.csv")
-            row = e.get("rowNumber")
-            record = f"row {row}" if row else "file"
-            cells = e.get("cells") or []
-            header = [f["name"] for f in descriptors[task.name]["fields"]]
-            key = [cells[header.index(k)] for k in descriptors[task.name]["primaryKey"]
-                   if k in header and header.index(k) < len(cells)]
-            if row and any(key):
-                record += f" ({' / '.join(str(k) for k in key)})"
-            field = e.get("fieldName") or ",".join(e.get("fieldNames", [])) or None
-            return RegistryError(file, record, field, e.get("cell"), _explain(e))
-    raise AssertionError("invalid report without errors")
+    e = report_errors(report)[0]
+    header = [f["name"] for f in descriptors[e["table"]]["fields"]]
+    key = [e["cells"][header.index(k)] for k in descriptors[e["table"]]["primaryKey"] if header.index(k) < len(e["cells"])]
+    record = f"row {e['row']}" if e["row"] else "file"
+    if e["row"] and any(key):
+        record += f" ({' / '.join(str(k) for k in key)})"
+    return RegistryError(str(folder / f"{e['table']}.csv"), record, e["field"], e["value"], _explain(e))
 
 
 def _explain(e: dict) -> str:
-    kind = e.get("type", "error")
-    note = e.get("note", "")
-    if "\n" in str(e.get("cell") or ""):
+    kind, note = e["rule"] or "error", e["message"] or ""
+    if "\n" in str(e["value"] or ""):
         return "the value runs over several lines: a quote (\") is probably not closed"
     if kind == "constraint-error" and "enum" in note:
         return f"not allowed ({note})"
     if kind == "primary-key":
         return f"duplicate record: {note}"
-    return f"{e.get('title', kind).lower()}: {note}" if note else e.get("message", kind)
+    return f"{(e['title'] or kind).lower()}: {note}"
 
 
 def _frame(resource: Resource) -> pd.DataFrame:

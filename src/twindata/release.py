@@ -32,8 +32,7 @@ from frictionless import Package
 
 from twindata import __version__, diff, schema
 from twindata.bundled import schemas_dir
-from twindata.errors import TwindataError, format_error
-from twindata.gate import report_errors
+from twindata.errors import TwindataError, format_error, report_errors
 from twindata.fsutil import fsync_dir, fsync_tree, read_json, sha256_file, sha256_files, write_json_atomic
 from twindata.tables import write_csv, write_parquet
 
