@@ -2,7 +2,9 @@
 
 A live run re-uses an entity whose ``lastrevid`` is unchanged instead of parsing it again, and does not ask Commons
 again about a file title it asked about within the freshness window (the file's sha1 and timestamp are kept with
-it as a record of which version was described). One JSON file per pair of endpoints, replaced atomically.
+it as a record of which version was described). One JSON file per pair of endpoints, replaced atomically. The file
+records the parsers' versions: a cache written by other parsers is dropped, so that a parser fix reaches every
+cached entity and image.
 """
 
 from __future__ import annotations
@@ -10,18 +12,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from twindata.fsutil import write_json_atomic
+from twindata.sources import commons, wikidata
 from twindata.sources.commons import CommonsImage
 from twindata.sources.wikidata import Entity, Moment, Twinning
 
-
-def default_cache_dir() -> Path:
-    """Where the cache lives when TWINDATA_CACHE_DIR does not say: the user's cache folder."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "twindata"
+PARSERS = {"wikidata": wikidata.PARSER_VERSION, "commons": commons.PARSER_VERSION}
 
 
 class Cache:
@@ -34,6 +33,8 @@ class Cache:
         self.now = now or datetime.now(timezone.utc)
         try:
             data = json.loads(self.file.read_text(encoding="utf-8"))
+            if data.get("parsers") != PARSERS:
+                raise ValueError("written by other parsers")
             self.entities: dict[str, dict] = dict(data["entities"])
             self.images: dict[str, dict] = dict(data["images"])
         except (OSError, ValueError, KeyError, TypeError):  # none yet, or unreadable: start afresh
@@ -76,7 +77,8 @@ class Cache:
 
     def save(self) -> None:
         self.file.parent.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.file, {"entities": self.entities, "images": self.images}, default=_json_default)
+        write_json_atomic(self.file, {"parsers": PARSERS, "entities": self.entities, "images": self.images},
+                          default=_json_default)
 
 
 def _json_default(value):
@@ -91,5 +93,5 @@ def _moment(data: dict) -> Moment:
 
 
 def _entity_from(data: dict) -> Entity:
-    twinnings = [Twinning(t["partner_qid"], _moment(t["start"]), _moment(t["end"])) for t in data["twinnings"]]
+    twinnings = [Twinning(**{**t, "start": _moment(t["start"]), "end": _moment(t["end"])}) for t in data["twinnings"]]
     return Entity(**{**data, "twinnings": twinnings})

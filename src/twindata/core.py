@@ -1,55 +1,43 @@
-"""Core tables: reconcile the registry with Wikidata and Commons into ``cities``, ``partnerships`` and ``images``.
+"""Core: reconcile what the sources claim into the published tables: ``cities``, ``partnerships``, ``assertions``,
+``images`` and ``crosswalk``.
 
-One row per city, per partnership phase and per image. The registry's values win and every other source's value is
-kept beside them or reported: where sources disagree a ``conflict`` row goes to ``data_issues``, where no source
-gives a fact an ``unresolved`` row does. Each row carries two private columns for the validation gate: ``_origin``
-(registry, wikidata or commons) and ``_external`` (fields whose value came from an outside source).
+Every source's claim becomes one row of ``assertions``; ``partnerships`` is the reconciled view over them. A phase is
+defined by a city's own records (each registry row is one phase of its pair and type); a community claim (Wikidata)
+attaches to the phase of its pair that its dates fall in, else the current one, else it forms a community-only
+partnership (type twinning, no status) that ``data_issues`` lists as unconfirmed. A published value is one the
+defining sources agree on, never a guess: where sources disagree the other values are ``conflict`` rows, and where
+no source gives a fact an ``unresolved`` row says so. Rows carry two private columns for the validation gate:
+``_origin`` (registry, wikidata or commons) and ``_external`` (fields whose value came from an outside source).
 """
 
 from __future__ import annotations
 
-import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from twindata import schema
-from twindata.registry import Registry
-from twindata.sources.commons import CommonsImage, spdx_id
-from twindata.sources.wikidata import Entity, FetchResult, Twinning
+from twindata import identity, licences, schema
+from twindata.identity import Crosswalk
+from twindata.issues import Issues
+from twindata.sources import Claim
+from twindata.sources import registry as registry_source
+from twindata.sources import wikidata
+from twindata.sources.commons import CommonsImage, CommonsResult
+from twindata.sources.registry import Registry
 
 ORIGIN, EXTERNAL = "_origin", "_external"
-# what the gate may blank in a Commons row (quarantining the value) instead of holding back the whole image
-_OPTIONAL_COMMONS_FIELDS = ("author_url", "licence_spdx", "licence_url", "credit", "commons_page_url", "image_url",
-                            "width", "height", "file_size_bytes", "mime_type")
-WIKIDATA_ITEM = "https://www.wikidata.org/wiki/{qid}"
-_FREE_LICENCE = re.compile(r"^(CC|PD|Public domain|FAL|Free Art|GFDL|ODbL|Attribution|Copyrighted free use|No restrictions)", re.I)
-_NON_FREE = re.compile(r"\b(NC|ND|non-?commercial|no ?deriv)", re.I)  # CC BY-NC / BY-ND are not free licences
+PHASE_FIELDS = ("status", "status_since_year", "start_year", "start_date", "end_year", "end_date")
+COMPARED = ("type", "status", "start_year", "start_date", "end_year", "end_date")
+COMMUNITY_TYPE = "twinning"  # what Wikidata P190 (twinned administrative body) implies
 
 
 @dataclass
-class CommonsResult:
-    """Commons metadata by title asked, titles Commons reports missing, titles a snapshot cannot answer."""
+class CoreTables:
+    """The published tables before the gate, and what building them found to report."""
 
-    images: dict[str, CommonsImage] = field(default_factory=dict)
-    missing: set[str] = field(default_factory=set)
-    not_in_snapshot: set[str] = field(default_factory=set)
-    requests: int = 0
-    requests_saved: int = 0
-
-
-@dataclass
-class Issues:
-    """Rows of the data_issues table, collected as the tables are built."""
-
-    rows: list[dict] = field(default_factory=list)
-
-    def add(self, kind: str, table: str, record_id: str, field: str | None, value, source: str, reason: str) -> None:
-        self.rows.append({"kind": kind, "table": table, "record_id": record_id, "field": field,
-                          "value": None if value is None else str(value), "source": source, "reason": reason})
-
-    def frame(self) -> pd.DataFrame:
-        return frame("data_issues", [{**r, ORIGIN: "registry", EXTERNAL: ()} for r in self.rows])
+    frames: dict[str, pd.DataFrame]
+    issues: Issues = field(default_factory=Issues)
 
 
 def frame(table: str, rows: list[dict]) -> pd.DataFrame:
@@ -58,61 +46,220 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{n: r.get(n) for n in names} for r in rows], columns=names, dtype=object)
 
 
-def city_id_for_qid(qid: str) -> str:
-    return qid.lower()
-
-
-def commons_titles(registry: Registry, wikidata: FetchResult) -> list[str]:
-    """Every Commons file a release describes: the cities' Wikidata images and the registry's named files."""
-    titles = {f"File:{e.image}" for e in wikidata.entities.values() if e.image}
-    titles |= {t for t in registry.images["commons_file_title"] if t}
+def commons_titles(registries: list[Registry], wd: wikidata.FetchResult) -> list[str]:
+    """Every Commons file a release describes: the cities' Wikidata images and the registries' named files."""
+    titles = {f"File:{e.image}" for e in wd.entities.values() if e.image}
+    titles |= {t for reg in registries for t in reg.images["commons_file_title"] if t}
     return sorted(titles)
 
 
-def _missing_reason(qid: str, wikidata: FetchResult) -> str:
-    if qid in wikidata.not_in_snapshot:
+def reconcile(registries: list[Registry], wd: wikidata.FetchResult, cm: CommonsResult) -> CoreTables:
+    """The core tables from the registries' records, Wikidata's entities and Commons' metadata."""
+    issues = Issues()
+    crosswalk = Crosswalk()
+    for reg in registries:
+        for key, qid in zip(reg.cities["city_id"], reg.cities["wikidata_qid"]):
+            crosswalk.add(reg.name, key, qid)
+    focus = {crosswalk.resolve((reg.name, key)) for reg in registries for key in reg.own_keys()}
+    claims = [c for reg in registries for c in registry_source.claims(reg)]
+    claims += [c for c in wikidata.claims(wd) if c.stated_by in focus or c.partner in focus]
+    partnerships, assertions = build_partnerships(claims, crosswalk, issues)
+    cities = build_cities(registries, crosswalk, wd, partnerships, issues)
+    images = build_images(registries, crosswalk, cities, cm, issues)
+    rows = [{**r, ORIGIN: "registry", EXTERNAL: ()} for r in crosswalk.rows()]
+    return CoreTables({"cities": cities, "partnerships": partnerships, "assertions": assertions, "images": images,
+                       "crosswalk": frame("crosswalk", rows)}, issues)
+
+
+# --- partnerships and assertions -------------------------------------------------------------------------------
+
+@dataclass
+class _Phase:
+    pair: tuple[str, str]
+    type: str
+    n: int
+    claims: list[tuple[Claim, str, str]] = field(default_factory=list)  # (claim, stated by, partner) as global ids
+    values: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return identity.partnership_id(*self.pair, self.type, self.n)
+
+    @property
+    def defining(self) -> list[Claim]:
+        return [c for c, _, _ in self.claims if c.defines_phase]
+
+
+def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues) -> tuple[pd.DataFrame, pd.DataFrame]:
+    resolved = []
+    for c in claims:
+        stated_by, partner = crosswalk.resolve(c.stated_by), crosswalk.resolve(c.partner)
+        if stated_by == partner:
+            issues.add("quarantined_row", "assertions", c.assertion_id, "partner_city_id", partner, c.source,
+                       "a city cannot partner itself: the claim names the same city on both sides")
+            continue
+        resolved.append((c, stated_by, partner))
+    phases: dict[tuple, _Phase] = {}
+    of_row: dict[tuple, _Phase] = {}  # a registry row (its phase tuple) -> its phase
+    rows_by_group = defaultdict(list)
+    for c, s, p in resolved:
+        if c.defines_phase:
+            rows_by_group[(c.source_name, identity.pair(s, p), c.type)].append((c, s, p))
+    for (_, pair, type_), rows in sorted(rows_by_group.items(), key=lambda kv: str(kv[0])):
+        for n, (c, s, p) in enumerate(sorted(rows, key=lambda r: r[0].start_year or 0), start=1):
+            phase = phases.setdefault((pair, type_, n), _Phase(pair, type_, n))
+            phase.claims.append((c, s, p))
+            of_row[c.phase] = phase
+    for phase in phases.values():
+        _settle(phase, phase.defining, issues)
+    community: dict[tuple, list] = defaultdict(list)
+    for c, s, p in resolved:
+        if c.defines_phase:
+            continue
+        if c.phase is not None:
+            of_row[c.phase].claims.append((c, s, p))
+        else:
+            community[identity.pair(s, p)].append((c, s, p))
+    for pair, cs in community.items():
+        candidates = [ph for ph in phases.values() if ph.pair == pair]
+        if not candidates:
+            phase = phases.setdefault((pair, COMMUNITY_TYPE, 1), _Phase(pair, COMMUNITY_TYPE, 1))
+            phase.claims += cs
+            _settle(phase, [c for c, _, _ in cs], issues)
+            continue
+        for c, s, p in cs:
+            _place(c, candidates).claims.append((c, s, p))
+    rows, assertions = [], []
+    for phase in sorted(phases.values(), key=lambda ph: ph.id):
+        rows.append(_partnership_row(phase, issues))
+        assertions += [_assertion_row(phase, c, s, p) for c, s, p in sorted(phase.claims, key=lambda x: x[0].assertion_id)]
+    return frame("partnerships", rows), frame("assertions", assertions)
+
+
+def _settle(phase: _Phase, basis: list[Claim], issues: Issues) -> None:
+    """The phase's published values: what the basis claims (the registries' rows, else the community claims) agree
+    on; where they disagree, no value and a conflict row for each claim."""
+    for name in PHASE_FIELDS:
+        stated = {getattr(c, name) for c in basis if getattr(c, name) is not None}
+        phase.values[name] = next(iter(stated)) if len(stated) == 1 else None
+        if len(stated) > 1:
+            for c in basis:
+                issues.add("conflict", "partnerships", phase.id, name, getattr(c, name), c.source,
+                           f"{c.assertion_id} says {getattr(c, name)}; the sources disagree, so none is published")
+    v = phase.values
+    if v["status_since_year"] is None and v["status"] in ("active", "ended"):
+        v["status_since_year"] = v["start_year"] if v["status"] == "active" else v["end_year"]
+
+
+def _place(claim: Claim, candidates: list[_Phase]) -> _Phase:
+    """The phase a community claim is about: the one its start year falls in, else the current one (a twinning
+    first), else the latest."""
+    if claim.start_year is not None:
+        inside = [ph for ph in candidates if ph.values["start_year"] is not None
+                  and ph.values["start_year"] <= claim.start_year
+                  and (ph.values["end_year"] is None or claim.start_year < ph.values["end_year"])]
+        if len(inside) == 1:
+            return inside[0]
+    current = [ph for ph in candidates if ph.values["status"] != "ended"] or candidates
+    return max(current, key=lambda ph: (ph.type == COMMUNITY_TYPE, ph.values["start_year"] or 0, ph.n))
+
+
+def _partnership_row(phase: _Phase, issues: Issues) -> dict:
+    a, b = phase.pair
+    claims = [c for c, _, _ in phase.claims]
+    defining = phase.defining
+    first = defining[0] if defining else min(claims, key=lambda c: c.assertion_id)
+    published = {"type": phase.type, **phase.values}
+    basis = set(id(c) for c in (defining or claims))
+    for c in claims:
+        if id(c) in basis:
+            continue
+        for name in COMPARED:
+            if name == "type" and c.source == "wikidata":
+                continue  # P190 names a twinned body of any kind: no disagreement on the type
+            value, ours = getattr(c, name), published[name]
+            if value is not None and ours is not None and value != ours:
+                issues.add("conflict", "partnerships", phase.id, name, value, c.source,
+                           f"{c.assertion_id} (stated by {_side(c, phase)}) gives {value}; published: {ours}")
+    confirmed = any(c.confirmed for c in claims)
+    if not confirmed:
+        issues.add("unconfirmed", "partnerships", phase.id, None, None, first.source,
+                   f"stated only by community sources ({', '.join(sorted(c.assertion_id for c in claims))}); "
+                   "no city's records confirm it")
+    return {"partnership_id": phase.id, "city_a_id": a, "city_b_id": b, "type": phase.type, "phase": phase.n,
+            **phase.values,
+            "stated_by_city_a": any(s == a for _, s, _ in phase.claims),
+            "stated_by_city_b": any(s == b for _, s, _ in phase.claims),
+            "confidence": "confirmed" if confirmed else "community", "assertion_count": len(claims),
+            "source_url": first.source_url, "note": first.note if defining else None,
+            ORIGIN: "registry" if defining else first.source,
+            EXTERNAL: () if defining else PHASE_FIELDS}
+
+
+def _side(claim: Claim, phase: _Phase) -> str:
+    return next(s for c, s, _ in phase.claims if c is claim)
+
+
+def _assertion_row(phase: _Phase, c: Claim, stated_by: str, partner: str) -> dict:
+    return {"assertion_id": c.assertion_id, "partnership_id": phase.id, "source": c.source,
+            "source_name": c.source_name, "stated_by_city_id": stated_by, "partner_city_id": partner,
+            "type": c.type, "status": c.status, "start_year": c.start_year, "start_date": c.start_date,
+            "end_year": c.end_year, "end_date": c.end_date, "wikidata_rank": c.wikidata_rank,
+            "reference_count": c.reference_count, "reference_url": c.reference_url, "source_url": c.source_url,
+            "source_revision": c.source_revision, "snapshot_id": c.snapshot_id, "note": c.note,
+            ORIGIN: c.source, EXTERNAL: () if c.confirmed else tuple(schema.quarantinable("assertions"))}
+
+
+# --- cities --------------------------------------------------------------------------------------------------
+
+def _missing_reason(qid: str, wd: wikidata.FetchResult) -> str:
+    if qid in wd.not_in_snapshot:
         return f"the snapshot holds no answer for {qid}; a live run (--live) can fetch it"
     return f"Wikidata reports {qid} missing or deleted"
 
 
-def build_cities(registry: Registry, wikidata: FetchResult, issues: Issues) -> pd.DataFrame:
-    rows = []
-    qid_to_city = {}
-    for c in registry.cities.to_dict("records"):
-        row = {**c, "sources": "registry", ORIGIN: "registry", EXTERNAL: ()}
-        qid = c["wikidata_qid"]
-        if qid is None:
-            issues.add("unresolved", "cities", c["city_id"], "wikidata_qid", None, "registry",
-                       "no source at hand gives this city's Wikidata item")
-        elif qid not in wikidata.entities:
-            issues.add("unresolved", "cities", c["city_id"], "wikidata_qid", qid, "wikidata", _missing_reason(qid, wikidata))
-        else:
-            entity = wikidata.entities[qid]
-            values = _entity_values(entity)
-            row.update(values, sources="registry;wikidata")
-            row[EXTERNAL] = tuple(k for k, v in values.items() if v is not None)
-            if entity.iso_code and c["country_code"] != entity.iso_code:
-                issues.add("conflict", "cities", c["city_id"], "country_code", entity.iso_code, "wikidata",
-                           f"Wikidata's country has code {entity.iso_code}; the registry says {c['country_code']}")
-            _report_gaps(row, issues)
-        qid_to_city[qid] = c["city_id"]
-        rows.append(row)
-    for qid in _wikidata_only_partners(registry, wikidata, qid_to_city):
-        entity = wikidata.entities.get(qid)
-        row = {"city_id": city_id_for_qid(qid), "wikidata_qid": qid, "sources": "wikidata",
-               ORIGIN: "wikidata", EXTERNAL: ()}
+def build_cities(registries: list[Registry], crosswalk: Crosswalk, wd: wikidata.FetchResult,
+                 partnerships: pd.DataFrame, issues: Issues) -> pd.DataFrame:
+    rows: dict[str, dict] = {}
+    for reg in registries:
+        for c in reg.cities.to_dict("records"):
+            city_id = crosswalk.resolve((reg.name, c["city_id"]))
+            if city_id in rows:
+                continue  # a second registry naming the same city adds no facts of its own to the row
+            row = {"city_id": city_id, "wikidata_qid": c["wikidata_qid"], "name": c["name"],
+                   "local_name": c["local_name"], "country_code": c["country_code"], ORIGIN: "registry", EXTERNAL: ()}
+            qid = c["wikidata_qid"]
+            if qid is None:
+                issues.add("unresolved", "cities", city_id, "wikidata_qid", None, "registry",
+                           "no source at hand gives this city's Wikidata item")
+            elif qid not in wd.entities:
+                issues.add("unresolved", "cities", city_id, "wikidata_qid", qid, "wikidata", _missing_reason(qid, wd))
+            else:
+                entity = wd.entities[qid]
+                values = _entity_values(entity)
+                row.update(values)
+                row[EXTERNAL] = tuple(k for k, v in values.items() if v is not None)
+                if entity.iso_code and c["country_code"] != entity.iso_code:
+                    issues.add("conflict", "cities", city_id, "country_code", entity.iso_code, "wikidata",
+                               f"Wikidata's country has code {entity.iso_code}; the registry says {c['country_code']}")
+                _report_gaps(row, issues)
+            rows[city_id] = row
+    named = sorted(set(partnerships["city_a_id"]) | set(partnerships["city_b_id"]), key=identity.sort_key)
+    for qid in (q for q in named if q not in rows):
+        entity = wd.entities.get(qid)
+        row = {"city_id": qid, "wikidata_qid": qid, ORIGIN: "wikidata", EXTERNAL: ()}
         if entity is None:
-            issues.add("unresolved", "cities", row["city_id"], "name", qid, "wikidata", _missing_reason(qid, wikidata))
+            issues.add("unresolved", "cities", qid, "name", qid, "wikidata", _missing_reason(qid, wd))
         else:
             values = {**_entity_values(entity), "country_code": entity.iso_code}
             row.update(values, name=entity.label)
             row[EXTERNAL] = tuple(k for k, v in values.items() if v is not None)
             _report_gaps(row, issues)
-        rows.append(row)
-    return frame("cities", rows)
+        rows[qid] = row
+    return frame("cities", list(rows.values()))
 
 
-def _entity_values(entity: Entity) -> dict:
+def _entity_values(entity: wikidata.Entity) -> dict:
     return {"wikidata_label": entity.label, "latitude": entity.latitude, "longitude": entity.longitude,
             "population": entity.population, "image_file": f"File:{entity.image}" if entity.image else None,
             "wikidata_revision": entity.revision}
@@ -125,114 +272,36 @@ def _report_gaps(row: dict, issues: Issues) -> None:
                        f"Wikidata item {row['wikidata_qid']} gives no {'country code' if name == 'country_code' else 'coordinates'}")
 
 
-def _own_entities(registry: Registry, wikidata: FetchResult):
-    """(city_id, entity) for each of the registry's own cities that Wikidata knows."""
-    for city_id, qid in registry.own_cities():
-        if qid in wikidata.entities:
-            yield city_id, wikidata.entities[qid]
+# --- images --------------------------------------------------------------------------------------------------
 
-
-def _wikidata_only_partners(registry: Registry, wikidata: FetchResult, qid_to_city: dict) -> list[str]:
-    seen = []
-    for _, entity in _own_entities(registry, wikidata):
-        for t in entity.twinnings:
-            if t.partner_qid not in qid_to_city and t.partner_qid not in seen:
-                seen.append(t.partner_qid)
-    return seen
-
-
-def build_partnerships(registry: Registry, wikidata: FetchResult, issues: Issues) -> pd.DataFrame:
-    city_qid = dict(zip(registry.cities["city_id"], registry.cities["wikidata_qid"]))
-    qid_city = {q: c for c, q in city_qid.items() if q}
-    registry_rows = registry.partnerships.to_dict("records")
-    rows, phases_of = [], {}
-    for p in registry_rows:
-        row = {**p, "partnership_id": f"{p['city_id']}--{p['partner_city_id']}--{p['type']}",
-               "sources": "registry", ORIGIN: "registry", EXTERNAL: ()}
-        rows.append(row)
-        phases_of.setdefault((p["city_id"], p["partner_city_id"]), []).append(row)
-    for city_id, entity in _own_entities(registry, wikidata):
-        seen = set()
-        for t in entity.twinnings:
-            partner_id = qid_city.get(t.partner_qid, city_id_for_qid(t.partner_qid))
-            if partner_id in seen:  # a second P190 statement for the same partner attests nothing new
-                continue
-            seen.add(partner_id)
-            phases = phases_of.get((city_id, partner_id))
-            if not phases:
-                rows.append(_wikidata_only_row(city_id, partner_id, entity, t, wikidata))
-                continue
-            attested = [r for r in phases if r["status"] != "ended"] or [max(phases, key=lambda r: r["start_year"])]
-            for r in attested:
-                _attest(r, t, wikidata, city_qid[city_id], issues)
-    return frame("partnerships", rows)
-
-
-def _partner_names_city(partner_qid: str, city_qid: str, wikidata: FetchResult) -> bool:
-    partner = wikidata.entities.get(partner_qid)
-    return partner is not None and any(t.partner_qid == city_qid for t in partner.twinnings)
-
-
-def _attest(row: dict, t: Twinning, wikidata: FetchResult, city_qid: str, issues: Issues) -> None:
-    sources = ["registry", "wikidata"]
-    if _partner_names_city(t.partner_qid, city_qid, wikidata):
-        sources.append("wikidata_partner")
-    row["sources"] = ";".join(sources)
-    row["wikidata_start_year"], row["wikidata_end_year"] = t.start.year, t.end.year
-    row[EXTERNAL] = ("wikidata_start_year", "wikidata_end_year")
-    for edge, year in (("start", t.start.year), ("end", t.end.year)):
-        if year is not None and year != row[f"{edge}_year"]:
-            issues.add("conflict", "partnerships", row["partnership_id"], f"{edge}_year", year, "wikidata",
-                       f"Wikidata's P190 statement gives {year}; the registry says {row[f'{edge}_year']}")
-
-
-def _wikidata_only_row(city_id: str, partner_id: str, entity: Entity, t: Twinning, wikidata: FetchResult) -> dict:
-    sources = ["wikidata"] + (["wikidata_partner"] if _partner_names_city(t.partner_qid, entity.qid, wikidata) else [])
-    return {"partnership_id": f"{city_id}--{partner_id}--twinning", "city_id": city_id, "partner_city_id": partner_id,
-            "type": "twinning", "status": "ended" if t.end.year else "active",
-            "start_year": t.start.year, "start_date": t.start.date, "end_year": t.end.year, "end_date": t.end.date,
-            "wikidata_start_year": t.start.year, "wikidata_end_year": t.end.year,
-            "sources": ";".join(sources), "source_url": WIKIDATA_ITEM.format(qid=entity.qid) + "#P190",
-            "note": f"Only Wikidata names this partnership ({entity.qid} P190 {t.partner_qid}); the registry has no record of it.",
-            ORIGIN: "wikidata", EXTERNAL: ("start_year", "start_date", "end_year", "end_date",
-                                           "wikidata_start_year", "wikidata_end_year")}
-
-
-def attribution_line(caption: str | None, author: str | None, source: str, licence: str | None,
-                     licence_url: str | None, public_domain: bool = False) -> str:
-    """A ready credit line: "Caption" by Author, Source, Licence (URL)."""
-    parts = [f'"{caption}"' + (f" by {author}" if author else "") if caption else (author or "")]
-    parts.append(source)
-    licence_text = "public domain" + (f" ({licence})" if licence else "") if public_domain else (licence or "")
-    if licence_url and not public_domain:
-        licence_text += f" ({licence_url})"
-    parts.append(licence_text)
-    return ", ".join(p for p in parts if p)
-
-
-def build_images(registry: Registry, cities: pd.DataFrame, commons: CommonsResult, issues: Issues) -> pd.DataFrame:
+def build_images(registries: list[Registry], crosswalk: Crosswalk, cities: pd.DataFrame, commons: CommonsResult,
+                 issues: Issues) -> pd.DataFrame:
     rows = []
-    for img in registry.images.to_dict("records"):
-        row = {**img, "licence_spdx": spdx_id(img["licence_name"]), "sources": "registry", "attribution_required": True,
-               ORIGIN: "registry", EXTERNAL: ()}
-        title = img["commons_file_title"]
-        found = commons.images.get(title) if title else None
-        if title is None:
-            issues.add("unresolved", "images", img["image_id"], "commons_file_title", None, "registry",
-                       "the page that credits the picture names no Commons file")
-        elif found is None:
-            issues.add("unresolved", "images", img["image_id"], "commons_file_title", title, "commons",
-                       _commons_missing_reason(title, commons))
-        else:
-            external = _file_values(found)
-            row.update(external, sources="registry;commons", attribution_required=found.attribution_required)
-            row[EXTERNAL] = tuple(external)
-            if found.licence_name and found.licence_name != img["licence_name"]:
-                issues.add("conflict", "images", img["image_id"], "licence_name", found.licence_name, "commons",
-                           f"Commons gives {found.licence_name}; the registry says {img['licence_name']}")
-        row["attribution"] = attribution_line(img["caption"], img["author"], _credited_source(img["credit"], img["author"]),
-                                              img["licence_name"], img["licence_url"])
-        rows.append(row)
+    for reg in registries:
+        for img in reg.images.to_dict("records"):
+            image_id = f"{reg.name}/{img['image_id']}"
+            row = {**img, "image_id": image_id, "city_id": crosswalk.resolve((reg.name, img["city_id"])),
+                   "licence_spdx": licences.spdx_id(img["licence_name"]), "attribution_required": True,
+                   "credited_by_registry": True, "described_by_commons": False, ORIGIN: "registry", EXTERNAL: ()}
+            title = img["commons_file_title"]
+            found = commons.images.get(title) if title else None
+            if title is None:
+                issues.add("unresolved", "images", image_id, "commons_file_title", None, "registry",
+                           "the page that credits the picture names no Commons file")
+            elif found is None:
+                issues.add("unresolved", "images", image_id, "commons_file_title", title, "commons",
+                           _commons_missing_reason(title, commons))
+            else:
+                external = _file_values(found)
+                row.update(external, described_by_commons=True, attribution_required=found.attribution_required)
+                row[EXTERNAL] = tuple(external)
+                if found.licence_name and found.licence_name != img["licence_name"]:
+                    issues.add("conflict", "images", image_id, "licence_name", found.licence_name, "commons",
+                               f"Commons gives {found.licence_name}; the registry says {img['licence_name']}")
+            row["attribution"] = licences.attribution_line(
+                img["caption"], img["author"], licences.credited_source(img["credit"], img["author"]),
+                img["licence_name"], img["licence_url"])
+            rows.append(row)
     for city in cities.to_dict("records"):
         title = city["image_file"]
         if not title:
@@ -243,31 +312,17 @@ def build_images(registry: Registry, cities: pd.DataFrame, commons: CommonsResul
             issues.add("unresolved", "images", record_id, "commons_file_title", title, "commons",
                        _commons_missing_reason(title, commons))
             continue
-        if not found.licence_name or not _FREE_LICENCE.match(found.licence_name) or _NON_FREE.search(found.licence_name):
-            issues.add("quarantined_row", "images", record_id, "licence_name", found.licence_name, "commons",
-                       "no free licence: an image is published only with a free licence")
-            continue
-        public_domain = not found.copyrighted or (found.licence_name or "").upper().startswith(("PD", "PUBLIC DOMAIN", "CC0"))
+        public_domain = licences.is_public_domain(found.licence_name, found.copyrighted)
         caption = found.object_name or found.description or title.removeprefix("File:")
         rows.append({**_file_values(found), "image_id": record_id, "city_id": city["city_id"], "caption": caption,
                      "author": found.author, "author_url": found.author_url, "licence_name": found.licence_name,
                      "licence_spdx": found.licence_spdx, "licence_url": found.licence_url,
                      "attribution_required": found.attribution_required and not public_domain,
-                     "attribution": attribution_line(caption, found.author, "Wikimedia Commons", found.licence_name,
-                                                     found.licence_url, public_domain),
-                     "credit": found.credit, "sources": "commons", "source_url": found.page_url,
-                     ORIGIN: "commons", EXTERNAL: _OPTIONAL_COMMONS_FIELDS})
+                     "attribution": licences.attribution_line(caption, found.author, "Wikimedia Commons",
+                                                              found.licence_name, found.licence_url, public_domain),
+                     "credit": found.credit, "credited_by_registry": False, "described_by_commons": True,
+                     "source_url": found.page_url, ORIGIN: "commons", EXTERNAL: tuple(schema.quarantinable("images"))})
     return frame("images", rows)
-
-
-def _credited_source(credit: str | None, author: str | None) -> str:
-    """Where a credited picture comes from: its credit without the author's name ("Wikimedia Commons / Emmanuel
-    LEGRAND" -> "Wikimedia Commons")."""
-    if not credit:
-        return "Wikimedia Commons"
-    if author and author in credit:
-        credit = credit.replace(author, "").strip(" /,;-–")
-    return credit or "Wikimedia Commons"
 
 
 def _file_values(image: CommonsImage) -> dict:

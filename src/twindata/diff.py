@@ -1,12 +1,8 @@
 """What changed between two releases, or between a release and the tables about to be published: rows added,
-removed and changed by primary key (with each changed field's old and new value), schema changes, and the
-semantic-version bump they call for. Vectorised with pyarrow joins; no Python loop over rows.
-
-Versioning policy (Frictionless's data-package-version pattern):
-MAJOR  a published table's schema changes incompatibly: a table removed, a field removed, renamed or retyped,
-       a required field added, a primary key changed;
-MINOR  tables, optional fields or rows added, or rows removed;
-PATCH  only values of existing rows changed (or only the schemas' documentation).
+removed and changed by primary key (with each changed field's old and new value) and schema changes. Keys of the
+older release are followed through the newer one's redirects, so a renamed id is a changed row, not a removal plus
+an addition. Vectorised with pyarrow; no Python loop over rows. The version bump the changes call for is
+``twindata.versioning``'s.
 """
 
 from __future__ import annotations
@@ -19,9 +15,6 @@ import pyarrow.parquet as pq
 
 from twindata.errors import TwindataError
 from twindata.fsutil import read_json
-
-BUMPS = ("patch", "minor", "major")
-
 
 def release_tables(folder: Path) -> tuple[dict[str, pa.Table], dict[str, dict]]:
     """The tables of a release (read from its Parquet files) and their Table Schemas, by table name."""
@@ -84,9 +77,21 @@ def _positions_by_key(keys: pa.ChunkedArray, keep: pa.ChunkedArray) -> pa.Array:
     return positions.take(pc.sort_indices(keys.take(positions)))
 
 
-def table_changes(old: pa.Table | None, new: pa.Table | None, pk: list[str]) -> dict:
-    """Rows added, removed and changed between two versions of a table, by primary key. Column by column over
-    key-aligned positions, so that memory stays near the size of the two tables."""
+def _redirected(keys: pa.ChunkedArray, redirects: dict[str, str] | None) -> pa.ChunkedArray:
+    """Old keys with each renamed one replaced by its new id."""
+    if not redirects or not len(keys):
+        return keys
+    old = pa.array(list(redirects), pa.string())
+    where = pc.index_in(keys, value_set=old)
+    renamed = pa.array(list(redirects.values()), pa.string()).take(pc.fill_null(where, 0))
+    return pa.chunked_array([pc.if_else(pc.is_null(where), keys.combine_chunks(), renamed)])
+
+
+def table_changes(old: pa.Table | None, new: pa.Table | None, pk: list[str],
+                  redirects: dict[str, str] | None = None) -> dict:
+    """Rows added, removed and changed between two versions of a table, by primary key (old keys followed through
+    ``redirects``). Column by column over key-aligned positions, so that memory stays near the size of the two
+    tables."""
     if old is None or new is None:
         table = new if old is None else old
         if table is None:
@@ -94,7 +99,7 @@ def table_changes(old: pa.Table | None, new: pa.Table | None, pk: list[str]) -> 
         return {"added" if old is None else "removed": sorted(_key(table, pk or table.column_names).to_pylist())}
     if not pk:  # a table without primary key (data_issues) is compared as a set of whole rows
         pk = [c for c in new.column_names if c in old.column_names]
-    old_keys, new_keys = _key(old, pk), _key(new, pk)
+    old_keys, new_keys = _redirected(_key(old, pk), redirects if len(pk) == 1 else None), _key(new, pk)
     in_new, in_old = pc.is_in(old_keys, value_set=new_keys), pc.is_in(new_keys, value_set=old_keys)
     result = {"added": sorted(new_keys.filter(pc.invert(in_old)).to_pylist()),
               "removed": sorted(old_keys.filter(pc.invert(in_new)).to_pylist())}
@@ -122,8 +127,10 @@ def table_changes(old: pa.Table | None, new: pa.Table | None, pk: list[str]) -> 
 
 
 def compare(old_tables: dict[str, pa.Table], old_schemas: dict[str, dict],
-            new_tables: dict[str, pa.Table], new_schemas: dict[str, dict]) -> dict:
-    """Changes per table (rows and schema) between two sets of tables."""
+            new_tables: dict[str, pa.Table], new_schemas: dict[str, dict],
+            redirects: dict[str, dict[str, str]] | None = None) -> dict:
+    """Changes per table (rows and schema) between two sets of tables; ``redirects`` ({table: {old: new}}) renames
+    old keys."""
     changes = {}
     for name in sorted(set(old_tables) | set(new_tables)):
         schema = schema_changes(old_schemas.get(name), new_schemas.get(name))
@@ -131,52 +138,11 @@ def compare(old_tables: dict[str, pa.Table], old_schemas: dict[str, dict],
         if schema.get("primary_key_changed"):
             rows = {}
         else:
-            rows = table_changes(old_tables.get(name), new_tables.get(name), pk)
+            rows = table_changes(old_tables.get(name), new_tables.get(name), pk, (redirects or {}).get(name))
         entry = {**({"schema": schema} if schema else {}), **rows}
         if entry:
             changes[name] = entry
     return changes
-
-
-def bump(changes: dict) -> tuple[str | None, list[str]]:
-    """The version bump the changes call for, and why, in words."""
-    reasons: dict[str, list[str]] = {b: [] for b in BUMPS}
-    for name, c in changes.items():
-        s = c.get("schema", {})
-        if s.get("table_removed"):
-            reasons["major"].append(f"table {name} removed")
-        if s.get("table_added"):
-            reasons["minor"].append(f"table {name} added")
-        for key, words in (("fields_removed", "removed"), ("fields_retyped", "retyped"),
-                           ("required_fields_added", "added as required")):
-            if s.get(key):
-                reasons["major"].append(f"{name}: field(s) {', '.join(s[key])} {words}")
-        if s.get("primary_key_changed"):
-            reasons["major"].append(f"{name}: primary key changed")
-        optional = [f for f in s.get("fields_added", []) if f not in s.get("required_fields_added", [])]
-        if optional:
-            reasons["minor"].append(f"{name}: optional field(s) {', '.join(optional)} added")
-        if s.get("table_added") or s.get("table_removed"):
-            continue
-        if c.get("added"):
-            reasons["minor"].append(f"{name}: {len(c['added'])} row(s) added")
-        if c.get("removed"):
-            reasons["minor"].append(f"{name}: {len(c['removed'])} row(s) removed")
-        if c.get("changed"):
-            reasons["patch"].append(f"{name}: {len(c['changed'])} row(s) changed")
-        if s.get("documentation_changed") and not any(s.get(k) for k in ("fields_added", "fields_removed", "fields_retyped")):
-            reasons["patch"].append(f"{name}: schema documentation or constraints changed")
-    for level in reversed(BUMPS):
-        if reasons[level]:
-            return level, [r for lvl in reversed(BUMPS) for r in reasons[lvl]]
-    return None, []
-
-
-def next_version(previous: str | None, level: str | None) -> str:
-    if previous is None:
-        return "1.0.0"
-    major, minor, patch = (int(x) for x in previous.split("."))
-    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[level]
 
 
 def render(changes: dict, limit: int = 20) -> str:

@@ -1,76 +1,95 @@
-"""The validation gate: every table is checked against its Table Schema (frictionless) before anything is published.
+"""The validation gate: every table is checked against its Table Schema (frictionless, on the CSV bytes about to be
+published, held in memory) and against the publishing policies beside them (only free licences), once per run.
 
-Errors are row-level (table, row, field, value, rule). A bad row or value that came from Wikidata or Commons is
-quarantined into ``data_issues`` with the reason and the check runs again; an error in the registry's own data stops
-the run (``GateError``). The same row-level form serves the CLI and the Dagster asset checks.
+A bad row or value that came from Wikidata or Commons is quarantined into ``data_issues`` with the reason and the
+check runs again, so that quarantines cascade along foreign keys; which values may be blanked instead of holding
+back the row is marked in the Table Schemas ("twindata:quarantine": "value"). An error in the registry's own data is
+the gate's verdict (``GateResult.errors``): the CLI stops with it, the Dagster checks report it. The gate writes no
+file: the tables it passes and their CSV bytes are what a release publishes.
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
 from frictionless import Package, Resource, Schema
 
-from twindata import schema
-from twindata.core import EXTERNAL, ORIGIN, Issues
-from twindata.errors import GateError, report_errors
-from twindata.tables import sort_order, to_arrow, write_csv
+from twindata import licences, schema
+from twindata.core import EXTERNAL, ORIGIN, CoreTables
+from twindata.errors import GateError
+from twindata.issues import DataIssue, Issues, RowError, row_errors
+from twindata.tables import csv_bytes, sort_order, to_arrow
 
-DATA_TABLES = ("cities", "partnerships", "images")
 MAX_ROUNDS = 20  # each round quarantines at least one row; quarantines cascade along foreign keys
+POLICIES = {"images": licences.check_images}  # rules beside the Table Schemas, by table
 
 
-def validate_csv(folder: Path, tables: tuple[str, ...], record_keys: dict[str, list] | None = None) -> list[dict]:
-    """Validate ``folder/<table>.csv`` for each table, as one package so foreign keys are checked."""
+@dataclass
+class GateResult:
+    """The gated tables (sorted, typed, data_issues included), their CSV bytes, the registry's own errors (which
+    stop a release) and what the gate quarantined."""
+
+    tables: dict[str, pa.Table]
+    csv: dict[str, bytes]
+    errors: list[RowError] = field(default_factory=list)
+    quarantined: list[DataIssue] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors
+
+    def raise_errors(self) -> "GateResult":
+        if self.errors:
+            raise GateError(self.errors)
+        return self
+
+
+def validate(csv: dict[str, bytes], record_keys: dict[str, list] | None = None) -> list[RowError]:
+    """frictionless's row-level errors of CSV bytes by table, validated as one package so foreign keys are checked
+    (a foreign key into a table not given is left out)."""
     resources = []
-    for t in tables:
+    for t, data in csv.items():
         descriptor = schema.table_schema(t)
-        # a foreign key into a table not in this set cannot be checked here (asset checks validate one table)
-        descriptor["foreignKeys"] = [fk for fk in descriptor.get("foreignKeys", []) if fk["reference"]["resource"] in tables]
-        resources.append(Resource(path=f"{t}.csv", name=t, schema=Schema.from_descriptor(descriptor)))
-    report = Package(resources=resources, basepath=str(folder)).validate(limit_errors=100_000)
-    return report_errors(report, record_keys)
+        descriptor["foreignKeys"] = [fk for fk in descriptor.get("foreignKeys", []) if fk["reference"]["resource"] in csv]
+        resources.append(Resource(data=data, format="csv", name=t, encoding="utf-8",
+                                  schema=Schema.from_descriptor(descriptor)))
+    return row_errors(Package(resources=resources).validate(limit_errors=100_000), record_keys)
 
 
-def run_gate(frames: dict[str, pd.DataFrame], issues: Issues, workdir: Path) -> dict[str, pa.Table]:
-    """Validate the tables, quarantining bad outside rows and values, until they pass; the sorted Arrow tables."""
-    frames = {t: df.reset_index(drop=True).copy() for t, df in frames.items()}
-    tables = tuple(t for t in DATA_TABLES if t in frames)
-    workdir.mkdir(parents=True, exist_ok=True)
+def run_gate(core: CoreTables) -> GateResult:
+    """Validate the tables, quarantining bad outside rows and values, until they pass or an error of the registry's
+    own data remains. The input frames are left as they are."""
+    frames = {t: df.reset_index(drop=True).copy() for t, df in core.frames.items()}
+    issues = Issues(list(core.issues.rows))
+    tables = [t for t in schema.published_tables() if t in frames]
     for _ in range(MAX_ROUNDS):
-        arrows, positions = {}, {}
+        arrows, positions, csv = {}, {}, {}
         for t in tables:
             unsorted = to_arrow(frames[t], t)
             order = sort_order(unsorted, t)
             arrows[t], positions[t] = unsorted.take(order), order.to_pylist()
-            write_csv(arrows[t], workdir / f"{t}.csv")
-        keys = {t: _record_keys(arrows[t], t) for t in tables}
-        errors = validate_csv(workdir, tables, keys)
+            csv[t] = csv_bytes(arrows[t])
+        errors = validate(csv, {t: _record_keys(arrows[t], t) for t in tables})
+        errors += [e for t, check in POLICIES.items() if t in arrows for e in check(arrows[t])]
         if not errors:
             break
         fatal = _quarantine(frames, positions, errors, issues)
         if fatal:
-            raise GateError(fatal)
+            return _result(arrows, csv, issues, core, fatal)
     else:
-        raise GateError([{"table": "*", "rule": "gate", "message": f"still invalid after {MAX_ROUNDS} rounds of quarantine"}])
-    arrows["data_issues"] = _issues_table(issues, workdir)
-    return arrows
+        fatal = [RowError("*", "gate", f"still invalid after {MAX_ROUNDS} rounds of quarantine")]
+        return _result(arrows, csv, issues, core, fatal)
+    return _result(arrows, csv, issues, core, [])
 
 
-def check_tables(frames: dict[str, pd.DataFrame], issues: Issues) -> tuple[list[dict], list[dict]]:
-    """A dry run of the gate on some tables, in a throw-away folder: (the registry's own errors, the rows it would
-    quarantine). Foreign keys are checked between the tables given."""
-    probe = Issues(list(issues.rows))
-    with tempfile.TemporaryDirectory(prefix="twindata-gate-") as tmp:
-        try:
-            run_gate(frames, probe, Path(tmp))
-            errors = []
-        except GateError as exc:
-            errors = exc.errors
-    return errors, [r for r in probe.rows[len(issues.rows):] if r["kind"].startswith("quarantined")]
+def _result(arrows, csv, issues: Issues, core: CoreTables, fatal: list[RowError]) -> GateResult:
+    arrow = to_arrow(pd.DataFrame(issues.records(), columns=schema.columns("data_issues"), dtype=object), "data_issues")
+    arrows["data_issues"] = arrow.take(sort_order(arrow, "data_issues"))
+    csv["data_issues"] = csv_bytes(arrows["data_issues"])
+    fatal = fatal + validate({"data_issues": csv["data_issues"]})
+    return GateResult(arrows, csv, fatal, issues.rows[len(core.issues.rows):])
 
 
 def _record_keys(arrow: pa.Table, table: str) -> list[str]:
@@ -79,27 +98,25 @@ def _record_keys(arrow: pa.Table, table: str) -> list[str]:
     return [" / ".join(str(v) for v in values) for values in zip(*columns)] if key else []
 
 
-def _quarantine(frames, positions, errors: list[dict], issues: Issues) -> list[dict]:
+def _quarantine(frames, positions, errors: list[RowError], issues: Issues) -> list[RowError]:
     """Hold back what outside sources got wrong; return the errors that are the registry's own."""
     fatal, drop = [], {t: set() for t in frames}
     for err in errors:
-        table, row = err["table"], err.get("row")
-        if row is None:
+        if err.row is None:
             fatal.append(err)
             continue
-        index = positions[table][row - 2]
-        record = frames[table].loc[index]
-        field = err.get("field")
-        required = field and schema.fields(table)[field].get("constraints", {}).get("required")
-        if field and field in record[EXTERNAL] and not required:
-            issues.add("quarantined_value", table, err["record"] or str(row), field, err["value"],
-                       _source(table), f"{err['rule']}: {err['message']}")
-            frames[table].at[index, field] = None
+        index = positions[err.table][err.row - 2]
+        record = frames[err.table].loc[index]
+        reason = f"{err.rule}: {err.message}"
+        if err.field and err.field in record[EXTERNAL] and err.field in schema.quarantinable(err.table):
+            issues.add("quarantined_value", err.table, err.record or str(err.row), err.field, err.value,
+                       _source(err.table), reason)
+            frames[err.table].at[index, err.field] = None
         elif record[ORIGIN] != "registry":
-            if index not in drop[table]:
-                issues.add("quarantined_row", table, err["record"] or str(row), field, err["value"],
-                           record[ORIGIN], f"{err['rule']}: {err['message']}")
-            drop[table].add(index)
+            if index not in drop[err.table]:
+                issues.add("quarantined_row", err.table, err.record or str(err.row), err.field, err.value,
+                           record[ORIGIN], reason)
+            drop[err.table].add(index)
         else:
             fatal.append(err)
     for table, indexes in drop.items():  # positions must stay row numbers for the next round
@@ -110,13 +127,3 @@ def _quarantine(frames, positions, errors: list[dict], issues: Issues) -> list[d
 def _source(table: str) -> str:
     """Where the outside values of a table come from: Commons for images, Wikidata for the rest."""
     return "commons" if table == "images" else "wikidata"
-
-
-def _issues_table(issues: Issues, workdir: Path) -> pa.Table:
-    arrow = to_arrow(issues.frame(), "data_issues")
-    arrow = arrow.take(sort_order(arrow, "data_issues"))
-    write_csv(arrow, workdir / "data_issues.csv")
-    errors = validate_csv(workdir, ("data_issues",))
-    if errors:
-        raise GateError(errors)
-    return arrow

@@ -1,6 +1,9 @@
-"""The steps of a run, each a plain function: read the registry, fetch Wikidata, fetch Commons, build the core
-tables, gate them, publish. The CLI chains them; the Dagster assets in ``pipelines/`` call the same functions one
-asset at a time. Nothing here knows about Dagster or the command line.
+"""The one recipe of a run: its steps, each a plain function, and ``run``, which chains them.
+
+read the registry → fetch Wikidata → fetch Commons → reconcile (core tables) → gate → publish
+
+The CLI calls ``run``; each Dagster asset in ``pipelines/`` calls one step; neither wires anything else. Nothing
+here knows about Dagster or the command line.
 """
 
 from __future__ import annotations
@@ -8,42 +11,42 @@ from __future__ import annotations
 import math
 import subprocess
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-import pandas as pd
-
 from twindata import core
-from twindata.bundled import default_registry, default_snapshot
-from twindata.core import CommonsResult, Issues
-from twindata.gate import run_gate
-from twindata.cache import Cache, default_cache_dir
-from twindata.http import ClientConfig, Recorder, WikimediaClient, write_snapshot
-from twindata.registry import Registry, read_registry
-from twindata.release import PublishResult, open_release, publish
+from twindata.cache import Cache
+from twindata.core import CoreTables
+from twindata.gate import GateResult, run_gate
+from twindata.http import WikimediaClient
+from twindata.release import PublishResult, publish
+from twindata.settings import Settings
+from twindata.snapshots import Recorder, write_snapshot
 from twindata.sources import BATCH, commons, wikidata
+from twindata.sources.commons import CommonsResult
+from twindata.sources.registry import Registry, read_registry
 
 
 @dataclass
-class RunOptions:
-    registry: Path | None = None
-    out: Path = Path("releases")
-    live: bool = False
-    snapshot: Path | None = None
-    contact: str | None = None
+class RunResult:
+    publish: PublishResult
+    gate: GateResult
+    requests: dict[str, int]
 
-    def client(self, recorder: Recorder | None = None) -> WikimediaClient:
-        return make_client(self.live, self.snapshot, recorder, contact=self.contact)
+    @property
+    def counts(self) -> dict[str, int]:
+        return {t: a.num_rows for t, a in self.gate.tables.items()}
 
 
-def make_client(live: bool, snapshot: Path | None = None, recorder: Recorder | None = None,
-                **overrides) -> WikimediaClient:
-    """The client of a run: live, or replaying ``snapshot`` (the bundled one by default); settings not given
-    (None) come from the TWINDATA_* environment variables."""
-    snapshot = None if live else (snapshot or default_snapshot())
-    return WikimediaClient(ClientConfig.from_env(snapshot=snapshot, **overrides), recorder=recorder)
+def load_registry(settings: Settings) -> Registry:
+    return read_registry(settings.registry_path())
+
+
+def client(settings: Settings, recorder: Recorder | None = None) -> WikimediaClient:
+    """The client of a run: live, or replaying the snapshot (the bundled one by default)."""
+    return WikimediaClient(settings, recorder=recorder)
 
 
 @contextmanager
@@ -54,44 +57,25 @@ def live_cache(client: WikimediaClient) -> Iterator[Cache | None]:
         yield None
         return
     config = client.config
-    cache = Cache(config.cache_dir or default_cache_dir(), f"{config.wikidata_api} {config.commons_api}",
-                  config.commons_freshness_days)
+    cache = Cache(config.cache_path(), f"{config.wikidata_api} {config.commons_api}", config.commons_freshness_days)
     yield cache
     cache.save()
 
 
-@dataclass
-class CoreTables:
-    """The three published tables before the gate, and what building them found to report."""
-
-    frames: dict[str, pd.DataFrame]
-    issues: Issues = field(default_factory=Issues)
-
-
-@dataclass
-class RunResult:
-    publish: PublishResult
-    counts: dict[str, int]
-    issues: pd.DataFrame
-    requests: dict[str, int]
-
-
-def load_registry(path: Path | None) -> Registry:
-    return read_registry(path or default_registry())
-
-
 def fetch_wikidata(client: WikimediaClient, registry: Registry, cache: Cache | None = None) -> wikidata.FetchResult:
+    """The registry's cities and the partners their P190 statements name, with the ISO codes of their countries."""
     qids = [q for q in registry.cities["wikidata_qid"] if q]
+    own = dict(zip(registry.cities["city_id"], registry.cities["wikidata_qid"]))
     retrieval = ({"snapshot_id": client.snapshot.snapshot_id} if client.snapshot else
                  {"retrieved": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")})
-    result = wikidata.collect(client, qids, [q for _, q in registry.own_cities() if q], cache)
+    result = wikidata.collect(client, qids, [own[k] for k in registry.own_keys() if own[k]], cache)
     result.retrieval = retrieval
     return result
 
 
 def fetch_commons(client: WikimediaClient, registry: Registry, wd: wikidata.FetchResult,
                   cache: Cache | None = None) -> CommonsResult:
-    titles = core.commons_titles(registry, wd)
+    titles = core.commons_titles([registry], wd)
     before = client.requests_made
     found, missing, not_in_snapshot = commons.fetch_images(client, titles, cache)
     reused = cache.images_reused if cache is not None else 0
@@ -99,34 +83,12 @@ def fetch_commons(client: WikimediaClient, registry: Registry, wd: wikidata.Fetc
     return CommonsResult(found, missing, not_in_snapshot, requests=client.requests_made - before, requests_saved=saved)
 
 
-def record_snapshot(registry_path: Path | None, folder: Path, contact: str | None = None) -> tuple[str, int]:
-    """Fetch live what a run of this registry needs and keep every answer, as received, in a snapshot folder."""
-    registry = load_registry(registry_path)
-    recorder = Recorder()
-    client = RunOptions(live=True, contact=contact).client(recorder)
-    wd = fetch_wikidata(client, registry)
-    fetch_commons(client, registry, wd)
-    snapshot_id = write_snapshot(recorder, folder, {"registry": registry.metadata["name"],
-                                                    "registry_sha256": registry.sha256,
-                                                    "user_agent": client.config.user_agent})
-    return snapshot_id, len(recorder.exchanges)
+def reconcile(registry: Registry, wd: wikidata.FetchResult, cm: CommonsResult) -> CoreTables:
+    return core.reconcile([registry], wd, cm)
 
 
-def build_tables(registry: Registry, wd: wikidata.FetchResult, cm: CommonsResult) -> CoreTables:
-    issues = Issues()
-    cities = core.build_cities(registry, wd, issues)
-    partnerships = core.build_partnerships(registry, wd, issues)
-    images = core.build_images(registry, cities, cm, issues)
-    return CoreTables({"cities": cities, "partnerships": partnerships, "images": images}, issues)
-
-
-def merge(*parts: CoreTables) -> CoreTables:
-    """Tables built one at a time (as the Dagster assets do) as one set, their issues in one list."""
-    merged = CoreTables({})
-    for part in parts:
-        merged.frames.update(part.frames)
-        merged.issues.rows.extend(part.issues.rows)
-    return merged
+def gate(tables: CoreTables) -> GateResult:
+    return run_gate(tables)
 
 
 def provenance(registry: Registry, wd: wikidata.FetchResult) -> dict:
@@ -145,28 +107,38 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def gate_and_publish(tables: CoreTables, registry: Registry, out: Path, prov: dict,
-                     progress: Callable[[str], None] = lambda _: None) -> tuple[PublishResult, dict]:
-    """Validate (quarantining bad outside rows) into a staging folder, then publish it, holding the package's lock;
-    nothing is left on failure."""
-    with open_release(Path(out), registry.metadata["name"], on_wait=progress) as staging:
-        arrows = run_gate(tables.frames, tables.issues, staging / "data")
-        return publish(arrows, registry.metadata, staging, prov), {t: a.num_rows for t, a in arrows.items()}
+def release(gated: GateResult, registry: Registry, settings: Settings, prov: dict,
+            progress: Callable[[str], None] = lambda _: None) -> PublishResult:
+    """Publish what passed the gate; a gate that found errors in the registry's own data publishes nothing."""
+    gated.raise_errors()
+    return publish(gated, registry.metadata, settings.out, prov, settings.lock_timeout, progress)
 
 
-def run(options: RunOptions, progress: Callable[[str], None] = lambda _: None) -> RunResult:
+def run(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> RunResult:
     progress("reading the registry")
-    registry = load_registry(options.registry)
-    client = options.client()
-    with live_cache(client) as cache:
-        progress("Wikidata: " + ("live" if client.live else f"replaying snapshot {client.snapshot.folder}"))
-        wd = fetch_wikidata(client, registry, cache)
-        wikidata_requests = client.requests_made
+    registry = load_registry(settings)
+    wm = client(settings)
+    with live_cache(wm) as cache:
+        progress("Wikidata: " + ("live" if wm.live else f"replaying snapshot {wm.snapshot.folder}"))
+        wd = fetch_wikidata(wm, registry, cache)
+        wikidata_requests = wm.requests_made
         progress(f"Wikidata: {len(wd.entities)} entities; Commons metadata")
-        cm = fetch_commons(client, registry, wd, cache)
-    progress("building and validating tables")
-    tables = build_tables(registry, wd, cm)
-    result, counts = gate_and_publish(tables, registry, options.out, provenance(registry, wd), progress)
+        cm = fetch_commons(wm, registry, wd, cache)
+    progress("reconciling and validating tables")
+    gated = gate(reconcile(registry, wd, cm))
+    result = release(gated, registry, settings, provenance(registry, wd), progress)
     requests = {"wikidata": wikidata_requests, "commons": cm.requests, "commons_saved": cm.requests_saved,
                 "entities_reused": cache.entities_reused if cache is not None else 0}
-    return RunResult(result, counts, tables.issues.frame(), requests)
+    return RunResult(result, gated, requests)
+
+
+def record_snapshot(settings: Settings, folder: Path) -> tuple[str, int]:
+    """Fetch live what a run of this registry needs and keep every answer, as received, in a snapshot folder."""
+    registry = load_registry(settings)
+    recorder = Recorder()
+    wm = client(settings.model_copy(update={"live": True}), recorder)
+    wd = fetch_wikidata(wm, registry)
+    fetch_commons(wm, registry, wd)
+    snapshot_id = write_snapshot(recorder, folder, {"registry": registry.name, "registry_sha256": registry.sha256,
+                                                    "user_agent": wm.config.user_agent})
+    return snapshot_id, len(recorder.exchanges)

@@ -75,18 +75,26 @@ def _pandas_metadata(descriptor: dict, arrow: pa.Schema) -> dict:
 
 
 def registry_tables() -> dict[str, dict]:
-    """Table Schema descriptors of the registry's CSV files, each taken field by field from its published table."""
-    spec = _load("registry")["tables"]
+    """Table Schema descriptors of the registry's CSV files. A field named by a string is taken from the published
+    table in 'from'; an object takes its '$ref' (a definition, or '<table>.<field>') and overrides the rest."""
+    spec = _load("registry")
     out = {}
-    for name, t in spec.items():
+    for name, t in spec["tables"].items():
         source = fields(t["from"])
         picked = []
-        for field_name in t["fields"]:
-            f = copy.deepcopy(source[field_name])
+        for entry in t["fields"]:
+            if isinstance(entry, str):
+                f = copy.deepcopy(source[entry])
+            else:
+                ref = entry["$ref"]
+                base = fields(ref.split(".")[0])[ref.split(".")[1]] if "." in ref else spec["definitions"][ref]
+                f = {**copy.deepcopy(base), **{k: v for k, v in entry.items() if k != "$ref"}}
+            for key in [k for k in f if k.startswith("twindata:")]:
+                del f[key]  # publishing policy, not the registry's business
             constraints = f.setdefault("constraints", {})
-            if field_name in t["primaryKey"]:
+            if f["name"] in t["primaryKey"]:
                 constraints.pop("unique", None)  # the registry's primary key says it
-            if field_name in t.get("required", []):
+            if f["name"] in t.get("required", []):
                 constraints["required"] = True
             picked.append(f)
         descriptor = {"fields": picked, "primaryKey": t["primaryKey"], "missingValues": [""]}
@@ -96,5 +104,35 @@ def registry_tables() -> dict[str, dict]:
     return out
 
 
-def registry_metadata_rules() -> dict:
+def registry_optional_tables() -> set[str]:
+    """Registry files a registry may leave out (claims.csv)."""
+    return {name for name, t in _load("registry")["tables"].items() if t.get("optional")}
+
+
+def registry_metadata_schema() -> dict:
+    """The JSON Schema that registry.json must pass."""
     return copy.deepcopy(_load("registry")["metadata"])
+
+
+def published_tables() -> list[str]:
+    """Every table a release publishes, in the package's order."""
+    return list(_load("package")["resources"])
+
+
+def contract_version() -> int:
+    """The major version of the data contract: the first release of a package is <contract>.0.0."""
+    return int(_load("package")["contract"]["version"])
+
+
+def quarantinable(table: str) -> set[str]:
+    """Fields whose bad value from an outside source is blanked (the row published without it) instead of holding
+    back the whole row: the fields a Table Schema marks with "twindata:quarantine": "value"."""
+    return {f["name"] for f in _load(table)["fields"] if f.get("twindata:quarantine") == "value"}
+
+
+def required(table: str) -> set[str]:
+    return {f["name"] for f in _load(table)["fields"] if f.get("constraints", {}).get("required")}
+
+
+def foreign_keys(table: str) -> list[dict]:
+    return copy.deepcopy(_load(table).get("foreignKeys", []))

@@ -39,6 +39,13 @@ def _is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and value != value) or value is pd.NaT or value is pd.NA
 
 
+def csv_bytes(table: pa.Table) -> bytes:
+    """The table as RFC 4180 CSV (header, quoting where needed, CRLF), in memory."""
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, write_options=CSV_OPTIONS)
+    return sink.getvalue().to_pybytes()
+
+
 def write_csv(table: pa.Table, path: Path) -> None:
     pacsv.write_csv(table, path, write_options=CSV_OPTIONS)
 

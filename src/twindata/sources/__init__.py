@@ -1,18 +1,60 @@
-"""Sources: read what the outside world says, as it says it, and turn each response into plain records.
+"""Sources: read what the outside world says, as it says it, and turn it into plain records.
 
-Fetchers ask the shared ``WikimediaClient``; parsers are pure functions over the decoded JSON, tested against
-real recorded responses. Reconciliation with the registry belongs in ``twindata.core``. Here: the batching both
-APIs share.
+Each source is a module here: ``registry`` (a city's own records), ``wikidata`` (entities and their P190
+statements), ``commons`` (image metadata). A source that speaks about partnerships emits ``Claim``s, the shared
+interface below: one per statement, naming both cities in the source's own terms (a registry's key or a QID), with
+where and when it was read. Reconciling claims into published tables belongs in ``twindata.core``. Also here: the
+batching the Wikimedia APIs share.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Callable, TypeVar
 
-from twindata.http import SnapshotMiss
+from twindata.snapshots import SnapshotMiss
 
 BATCH = 50  # wbgetentities ids and imageinfo titles per request (the API's limit for ordinary clients)
 T = TypeVar("T")
+
+CityRef = str | tuple[str, str]  # a QID, or (registry name, the registry's own key)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement of one source that two cities are partners: what it says, and where and when it was read.
+
+    ``phase`` names the registry row a registry's claim belongs to, as (registry, city key, partner key, type,
+    start year); ``defines_phase`` marks the registry's own row in partnerships.csv (its reconciled statement), as
+    opposed to a further claim of a page it cites. Community claims (Wikidata) have no phase: core places them."""
+
+    assertion_id: str
+    source: str
+    source_name: str
+    stated_by: CityRef
+    partner: CityRef
+    type: str | None = None
+    status: str | None = None
+    status_since_year: int | None = None
+    start_year: int | None = None
+    start_date: date | None = None
+    end_year: int | None = None
+    end_date: date | None = None
+    phase: tuple | None = None
+    defines_phase: bool = False
+    wikidata_rank: str | None = None
+    reference_count: int | None = None
+    reference_url: str | None = None
+    source_url: str | None = None
+    source_revision: str | None = None
+    snapshot_id: str | None = None
+    note: str | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether a city's own records make the claim."""
+        return self.source == "registry"
 
 
 def in_batches(items: list[str], fetch: Callable[[list[str]], T]) -> tuple[list[T], set[str]]:

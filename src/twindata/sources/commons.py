@@ -8,19 +8,16 @@ parse: formatversion 1 (pages keyed by id, negative ids for missing files) and 2
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from twindata.http import WikimediaClient
+from twindata.licences import spdx_id
 from twindata.sources import in_batches
 
+PARSER_VERSION = 1  # bump when parsing changes, so that cached image metadata is parsed again
 IIPROP = "url|size|mime|sha1|timestamp|extmetadata"
 EXTMETADATA = "ImageDescription|Artist|Credit|LicenseShortName|LicenseUrl|AttributionRequired|Copyrighted|UsageTerms|ObjectName"
-
-# Commons licence short names -> SPDX ids, where the version (and port) is explicit.
-_SPDX = re.compile(r"^CC (BY(?:-SA|-NC|-ND|-NC-SA|-NC-ND)?) (\d\.\d)(?: ([a-z]{2}))?$", re.I)
-_SPDX_FIXED = {"CC0": "CC0-1.0", "PUBLIC DOMAIN MARK": None, "GFDL": "GFDL-1.2-or-later", "FAL": None}
-
 
 @dataclass
 class CommonsImage:
@@ -48,20 +45,6 @@ class CommonsImage:
     @property
     def licence_spdx(self) -> str | None:
         return spdx_id(self.licence_name)
-
-
-def spdx_id(name: str | None) -> str | None:
-    """SPDX identifier of a Commons licence short name, or None where none exists or the version is unknown."""
-    if not name:
-        return None
-    name = name.strip()
-    if name.upper() in _SPDX_FIXED:
-        return _SPDX_FIXED[name.upper()]
-    m = _SPDX.match(name)
-    if not m:
-        return None
-    spdx = f"CC-{m.group(1).upper()}-{m.group(2)}"
-    return f"{spdx}-{m.group(3).upper()}" if m.group(3) else spdx
 
 
 class _Text(HTMLParser):
@@ -141,6 +124,17 @@ def parse_page(page: dict) -> CommonsImage | None:
         attribution_required=_flag(meta, "AttributionRequired", True),
         copyrighted=_flag(meta, "Copyrighted", True),
     )
+
+
+@dataclass
+class CommonsResult:
+    """Commons metadata by title asked, titles Commons reports missing, titles a snapshot cannot answer."""
+
+    images: dict[str, CommonsImage] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)
+    not_in_snapshot: set[str] = field(default_factory=set)
+    requests: int = 0
+    requests_saved: int = 0
 
 
 def _pages(answer: dict) -> list[dict]:

@@ -1,8 +1,10 @@
 """Wikidata: fetch entities with wbgetentities (50 ids a request) and parse them into city facts.
 
 A parsed entity keeps only what twindata publishes: English label, P17 country, P297 code, P625 coordinates, P1082
-population, P18 image and P190 (twinned administrative body) with its P580/P582 qualifiers. ``novalue`` and
-``somevalue`` snaks carry no datavalue and are skipped; year-precision times (``+1953-00-00T00:00:00Z``) keep the year only.
+population, P18 image and P190 (twinned administrative body) with its statement id, rank, references and P580/P582
+qualifiers. ``novalue`` and ``somevalue`` snaks carry no datavalue and are skipped, and so are deprecated statements;
+year-precision times (``+1953-00-00T00:00:00Z``) keep the year only. ``claims`` turns the P190 statements into the
+``Claim``s every source emits.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from twindata.http import SnapshotMiss, WikimediaClient
-from twindata.sources import in_batches
+from twindata.http import WikimediaClient
+from twindata.snapshots import SnapshotMiss
+from twindata.sources import Claim, in_batches
 
 PROPS = "info|labels|claims"
+PARSER_VERSION = 2  # bump when parsing changes, so that cached entities are parsed again
+ITEM_URL = "https://www.wikidata.org/wiki/{qid}"
 _TIME = re.compile(r"^([+-])(\d+)-(\d\d)-(\d\d)T")
 
 
@@ -28,11 +33,15 @@ class Moment:
 
 @dataclass
 class Twinning:
-    """One P190 statement: the partner's QID and the P580/P582 qualifiers."""
+    """One P190 statement: the partner's QID, the P580/P582 qualifiers, the statement's id, rank and references."""
 
     partner_qid: str
     start: Moment = field(default_factory=lambda: Moment(None))
     end: Moment = field(default_factory=lambda: Moment(None))
+    statement_id: str | None = None
+    rank: str = "normal"
+    reference_count: int = 0
+    reference_url: str | None = None
 
 
 @dataclass
@@ -59,6 +68,10 @@ class FetchResult:
     missing: set[str] = field(default_factory=set)
     not_in_snapshot: set[str] = field(default_factory=set)
     retrieval: dict = field(default_factory=dict)  # the snapshot id, or the time of a live retrieval
+
+    @property
+    def snapshot_id(self) -> str | None:
+        return self.retrieval.get("snapshot_id")
 
     def merge(self, other: "FetchResult") -> None:
         self.entities.update(other.entities)
@@ -128,7 +141,11 @@ def parse_entity(entity: dict, qid: str | None = None) -> Entity | None:
     if image := _statements(entity, "P18"):
         out.image = _value(image[0])
     for s in _statements(entity, "P190"):
-        out.twinnings.append(Twinning(_value(s)["id"], _qualifier(s, "P580"), _qualifier(s, "P582")))
+        references = s.get("references") or []
+        urls = [snak["datavalue"]["value"] for ref in references for snak in ref.get("snaks", {}).get("P854", [])
+                if "datavalue" in snak]
+        out.twinnings.append(Twinning(_value(s)["id"], _qualifier(s, "P580"), _qualifier(s, "P582"), s.get("id"),
+                                      s.get("rank", "normal"), len(references), urls[0] if urls else None))
     return out
 
 
@@ -198,3 +215,24 @@ def collect(client: WikimediaClient, registry_qids: list[str], own_qids: list[st
         for entity in result.entities.values():
             entity.iso_code = entity.iso_code or codes.get(entity.country_qid)
     return result
+
+
+def claims(result: FetchResult) -> list[Claim]:
+    """Every P190 statement of the entities read, as a claim of the item's side that it is twinned with the partner
+    (P190, "twinned administrative body", implies the type twinning)."""
+    out = []
+    for qid, entity in sorted(result.entities.items(), key=lambda kv: int(kv[0][1:])):
+        seen: dict[str, int] = {}
+        for t in entity.twinnings:
+            if t.statement_id:
+                assertion_id = f"wikidata:{t.statement_id}"
+            else:  # an answer without statement ids (the bundled snapshot): item, property and partner
+                n = seen[t.partner_qid] = seen.get(t.partner_qid, 0) + 1
+                assertion_id = f"wikidata:{qid}/P190/{t.partner_qid}" + (f"/{n}" if n > 1 else "")
+            out.append(Claim(
+                assertion_id, "wikidata", "wikidata", qid, t.partner_qid, type="twinning",
+                start_year=t.start.year, start_date=t.start.date, end_year=t.end.year, end_date=t.end.date,
+                wikidata_rank=t.rank, reference_count=t.reference_count, reference_url=t.reference_url,
+                source_url=ITEM_URL.format(qid=qid) + "#P190",
+                source_revision=str(entity.revision) if entity.revision else None, snapshot_id=result.snapshot_id))
+    return out

@@ -1,0 +1,80 @@
+"""The one settings model of a run: what the CLI flags, the ``TWINDATA_*`` environment variables and the Dagster
+``settings`` resource all set.
+
+Values given directly (a CLI flag, a resource field) win over the environment, which wins over the defaults. A bad
+value is a one-line ``TwindataError`` naming the variable and the value. The Dagster resource is generated from this
+model's fields, so nothing here is restated elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from twindata import __version__
+from twindata.bundled import default_registry, default_snapshot
+from twindata.errors import TwindataError
+
+WIKIDATA_API = "https://www.wikidata.org/w/api.php"
+COMMONS_API = "https://commons.wikimedia.org/w/api.php"
+SPARQL_URL = "https://query.wikidata.org/sparql"
+ENV_PREFIX = "TWINDATA_"
+
+
+class Settings(BaseSettings):
+    """Where a run reads from, where it writes to, and how it treats the Wikimedia APIs."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_assignment=True)
+
+    registry: Path | None = Field(None, description="Registry folder (default: Dortmund's bundled registry).")
+    out: Path = Field(Path("releases"), description="Folder the releases are published into.")
+    live: bool = Field(False, description="Fetch from the real Wikidata and Commons APIs instead of a snapshot.")
+    snapshot: Path | None = Field(None, description="Snapshot folder to replay (default: the bundled one).")
+    contact: str = Field("", description="Contact (URL or e-mail) for the User-Agent; required live.")
+    wikidata_api: str = Field(WIKIDATA_API, description="Wikidata's MediaWiki API.")
+    commons_api: str = Field(COMMONS_API, description="Wikimedia Commons' MediaWiki API.")
+    sparql_url: str = Field(SPARQL_URL, description="The Wikidata Query Service.")
+    timeout: float = Field(30.0, gt=0, description="Seconds to wait for an answer.")
+    max_retries: int = Field(5, ge=0, description="Retries of one request (429, 5xx, maxlag, broken answers).")
+    cache_dir: Path | None = Field(None, description="Incremental cache of live runs (default: ~/.cache/twindata).")
+    commons_freshness_days: float = Field(7.0, ge=0, description="Days a Commons answer is re-used without asking.")
+    lock_timeout: float = Field(600.0, ge=0, description="Seconds a run waits for another run publishing the package.")
+
+    @field_validator("contact")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(c in value for c in "\r\n\0"):
+            raise ValueError("must be one line")
+        return value.strip()
+
+    def registry_path(self) -> Path:
+        return self.registry or default_registry()
+
+    def replay_snapshot(self) -> Path | None:
+        """The snapshot a run replays: None live, else the one given or the bundled default."""
+        return None if self.live else (self.snapshot or default_snapshot())
+
+    def cache_path(self) -> Path:
+        import os
+
+        return self.cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "twindata"
+
+    @property
+    def user_agent(self) -> str:
+        return f"twindata/{__version__} ({self.contact or 'offline replay'}) requests/{requests.__version__}"
+
+
+def load_settings(**given) -> Settings:
+    """Settings from the values given (None means: not given), the environment and the defaults; a bad value is one
+    line naming where it came from."""
+    given = {k: v for k, v in given.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        where = f"setting {name}" if name in given else f"environment variable {ENV_PREFIX}{name.upper()}"
+        raise TwindataError(f"{where} = {error.get('input')!r}: {error['msg']}") from None

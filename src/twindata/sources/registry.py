@@ -1,0 +1,203 @@
+"""The city registry as a source: the human-edited CSV files and registry.json, validated against the registry
+schemas, and the claims they make.
+
+A registry keeps its own keys (``de-dortmund``); the published tables use global ids, mapped by core. The registry is
+trusted input kept by people, so any error stops the run with one line naming file, record, field and value
+(``RegistryError``). Nothing here talks to the network or reconciles with other sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+from frictionless import Package, Resource, Schema
+
+from twindata import schema
+from twindata.errors import RegistryError, TwindataError
+from twindata.fsutil import read_json, sha256_files
+from twindata.issues import row_errors
+from twindata.sources import Claim
+
+TABLES = ("cities", "partnerships", "claims", "images")
+
+
+@dataclass(frozen=True)
+class Registry:
+    """A validated registry: its folder, package metadata and one DataFrame per table (typed values, None for empty)."""
+
+    path: Path
+    metadata: dict
+    tables: dict[str, pd.DataFrame]
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.metadata["name"]
+
+    @property
+    def cities(self) -> pd.DataFrame:
+        return self.tables["cities"]
+
+    @property
+    def partnerships(self) -> pd.DataFrame:
+        return self.tables["partnerships"]
+
+    @property
+    def images(self) -> pd.DataFrame:
+        return self.tables["images"]
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def own_keys(self) -> list[str]:
+        """The keys of the cities whose registry this is (registry.json's city_ids)."""
+        return list(self.metadata["city_ids"])
+
+
+def read_registry(path: str | Path) -> Registry:
+    """Read and validate the registry in folder ``path``; raise ``RegistryError`` on the first problem."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise TwindataError(f"{folder}: registry folder not found")
+    metadata = _read_metadata(folder / "registry.json")
+    descriptors = schema.registry_tables()
+    optional = schema.registry_optional_tables()
+    resources = []
+    for name in TABLES:
+        file = folder / f"{name}.csv"
+        if not file.is_file():
+            if name in optional:
+                continue
+            raise RegistryError(str(file), "file", None, None,
+                                "missing (a registry holds cities.csv, partnerships.csv, images.csv)")
+        resources.append(Resource(path=f"{name}.csv", name=name, encoding="utf-8",
+                                  schema=Schema.from_descriptor(descriptors[name])))
+    package = Package(resources=resources, basepath=str(folder))
+    report = package.validate(limit_errors=1)
+    if not report.valid:
+        raise _first_error(folder, report, descriptors)
+    frames = {r.name: _frame(r) for r in package.resources}
+    for name in TABLES:
+        frames.setdefault(name, pd.DataFrame(columns=[f["name"] for f in descriptors[name]["fields"]], dtype=object))
+    _check_rules(folder, metadata, frames)
+    return Registry(folder, metadata, frames, registry_digest(folder))
+
+
+def _read_metadata(file: Path) -> dict:
+    metadata = read_json(file, "registry.json (name, title, city_ids and licenses of the package)")
+    validator = jsonschema.Draft202012Validator(schema.registry_metadata_schema())
+    error = next(iter(sorted(validator.iter_errors(metadata), key=lambda e: list(e.absolute_path))), None)
+    if error is not None:
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        field = path or (error.message.split("'")[1] if error.validator == "required" else None)
+        value = None if error.validator == "required" else error.instance
+        message = "required and missing" if error.validator == "required" else error.message
+        raise RegistryError(str(file), "package", field, value, message)
+    return metadata
+
+
+def _first_error(folder: Path, report, descriptors: dict) -> RegistryError:
+    e = row_errors(report)[0]
+    if e.table == "*":
+        return RegistryError(str(folder), "package", None, None, e.message)
+    header = [f["name"] for f in descriptors[e.table]["fields"]]
+    key = [e.cells[header.index(k)] for k in descriptors[e.table]["primaryKey"] if header.index(k) < len(e.cells)]
+    record = f"row {e.row}" if e.row else "file"
+    if e.row and any(key):
+        record += f" ({' / '.join(str(k) for k in key)})"
+    return RegistryError(str(folder / f"{e.table}.csv"), record, e.field, e.value, _explain(e))
+
+
+def _explain(e) -> str:
+    kind, note = e.rule or "error", e.message or ""
+    if "\n" in str(e.value or ""):
+        return "the value runs over several lines: a quote (\") is probably not closed"
+    if kind == "constraint-error" and "enum" in note:
+        return f"not allowed ({note})"
+    if kind == "primary-key":
+        return f"duplicate record: {note}"
+    return f"{(e.title or kind).lower()}: {note}"
+
+
+def _frame(resource: Resource) -> pd.DataFrame:
+    names = [f.name for f in resource.schema.fields]
+    rows = [[row[n] for n in names] for row in resource.read_rows()]
+    return pd.DataFrame(rows, columns=names, dtype=object)
+
+
+def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) -> None:
+    """Rules a Table Schema cannot say: date order and agreement, no self-partnership, the registry's own cities."""
+    for table, file in (("partnerships", "partnerships.csv"), ("claims", "claims.csv")):
+        for i, p in enumerate(frames[table].to_dict("records"), start=2):
+            key = p.get("claim_id") or f"{p['city_id']} / {p['partner_city_id']} / {p['type']} / {p['start_year']}"
+            _check_dates(str(folder / file), f"row {i} ({key})", p)
+    file = str(folder / "partnerships.csv")
+    for i, p in enumerate(frames["partnerships"].to_dict("records"), start=2):
+        record = f"row {i} ({p['city_id']} / {p['partner_city_id']} / {p['type']} / {p['start_year']})"
+        if p["status"] == "ended" and p["end_year"] is None:
+            raise RegistryError(file, record, "end_year", None, "required when status is 'ended'")
+        if p["status"] != "ended" and p["end_year"] is not None:
+            raise RegistryError(file, record, "status", p["status"], f"but the phase ended in {p['end_year']}")
+        since = p["status_since_year"]
+        if since is not None and (since < p["start_year"] or (p["end_year"] is not None and since > p["end_year"])):
+            raise RegistryError(file, record, "status_since_year", since, "lies outside the phase's years")
+    for i, c in enumerate(frames["claims"].to_dict("records"), start=2):
+        if c["stated_by"] not in (c["city_id"], c["partner_city_id"]):
+            raise RegistryError(str(folder / "claims.csv"), f"row {i} ({c['claim_id']})", "stated_by", c["stated_by"],
+                                "must be one of the two cities of the partnership")
+    known = set(frames["cities"]["city_id"])
+    for city_id in metadata["city_ids"]:
+        if city_id not in known:
+            raise RegistryError(str(folder / "registry.json"), "package", "city_ids", city_id, "not a city_id in cities.csv")
+    qids = frames["cities"]["wikidata_qid"].dropna()
+    duplicated = qids[qids.duplicated()]
+    if len(duplicated):
+        row = int(duplicated.index[0]) + 2
+        raise RegistryError(str(folder / "cities.csv"), f"row {row} ({frames['cities']['city_id'][duplicated.index[0]]})",
+                            "wikidata_qid", duplicated.iloc[0], "already used by another city")
+
+
+def _check_dates(file: str, record: str, p: dict) -> None:
+    if p["city_id"] == p["partner_city_id"]:
+        raise RegistryError(file, record, "partner_city_id", p["partner_city_id"], "a city cannot partner itself")
+    for edge in ("start", "end"):
+        year, day = p[f"{edge}_year"], p[f"{edge}_date"]
+        if day is not None and year is not None and day.year != year:
+            raise RegistryError(file, record, f"{edge}_date", day.isoformat(), f"lies outside {edge}_year {year}")
+        if day is not None and year is None:
+            raise RegistryError(file, record, f"{edge}_year", None, f"empty although {edge}_date is {day.isoformat()}")
+    if p["end_year"] is not None and p["start_year"] is not None and p["end_year"] < p["start_year"]:
+        raise RegistryError(file, record, "end_year", p["end_year"], f"ends before it starts ({p['start_year']})")
+    if p["start_date"] and p["end_date"] and p["end_date"] < p["start_date"]:
+        raise RegistryError(file, record, "end_date", p["end_date"].isoformat(),
+                            f"ends before it starts ({p['start_date'].isoformat()})")
+
+
+def registry_digest(folder: Path) -> str:
+    """sha256 over the registry's files in a fixed order: what a release records as the registry it was made from,
+    and what tells that the registry changed. Missing files count as empty."""
+    return sha256_files(folder, ["registry.json", *(f"{t}.csv" for t in TABLES)])
+
+
+def claims(registry: Registry) -> list[Claim]:
+    """The registry's claims: each row of partnerships.csv (the city's own statement of a phase) and of claims.csv
+    (a further statement of a page the registry cites), cities named by the registry's own keys."""
+    name, out = registry.name, []
+    for p in registry.partnerships.to_dict("records"):
+        phase = (name, p["city_id"], p["partner_city_id"], p["type"], p["start_year"])
+        out.append(Claim(
+            f"{name}:phase:{p['city_id']}/{p['partner_city_id']}/{p['type']}/{p['start_year']}", "registry", name,
+            (name, p["city_id"]), (name, p["partner_city_id"]), p["type"], p["status"], p["status_since_year"],
+            p["start_year"], p["start_date"], p["end_year"], p["end_date"], phase, True,
+            source_url=p["source_url"], note=p["note"]))
+    for c in registry.table("claims").to_dict("records"):
+        partner = c["partner_city_id"] if c["stated_by"] == c["city_id"] else c["city_id"]
+        out.append(Claim(
+            f"{name}:claim:{c['claim_id']}", "registry", name, (name, c["stated_by"]), (name, partner), c["type"],
+            c["status"], None, c["start_year"], c["start_date"], c["end_year"], c["end_date"],
+            (name, c["city_id"], c["partner_city_id"], c["phase_type"], c["phase_start_year"]), False,
+            source_url=c["source_url"], note=c["note"]))
+    return out

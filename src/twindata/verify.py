@@ -1,0 +1,64 @@
+"""Release verification, the check behind ``twindata validate`` and behind every release before it is renamed into
+place: each file against the checksums of ``datapackage.json`` (and ``datapackage.json`` against ``versions.json``),
+then every row against its Table Schema with frictionless."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from frictionless import Package
+
+from twindata.errors import TwindataError
+from twindata.fsutil import read_json, sha256_file
+from twindata.issues import RowError, row_errors
+
+
+def verify_release(folder: Path, frictionless: bool = True) -> list[RowError]:
+    """Every problem of a release folder: its checksums, then (with ``frictionless``) its rows."""
+    problems = verify_checksums(folder)
+    return problems if problems or not frictionless else verify_rows(folder)
+
+
+def verify_checksums(folder: Path) -> list[RowError]:
+    """A file whose bytes or checksum differ from datapackage.json (data, Parquet included, CHANGELOG.md,
+    changes.json), or a datapackage.json that differs from the versions.json beside it."""
+    folder = Path(folder)
+    try:
+        descriptor = read_json(folder / "datapackage.json", "datapackage.json")
+    except TwindataError as exc:
+        return [RowError("datapackage.json", "descriptor", str(exc))]
+    expected = [(r["name"], r["path"], r.get("hash", ""), r.get("bytes")) for r in descriptor.get("resources", [])]
+    expected += [(path, path, digest, None) for path, digest in descriptor.get("twindata", {}).get("files", {}).items()]
+    listed = _listed_entry(folder)
+    if listed is not None:
+        expected.append(("datapackage.json", "datapackage.json", f"sha256:{listed['datapackage_sha256']}", None))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # hashlib releases the GIL
+        return [p for p in pool.map(lambda e: _check_file(folder, *e), expected) if p]
+
+
+def verify_rows(folder: Path) -> list[RowError]:
+    """frictionless's row-level errors of every resource of a release."""
+    return row_errors(Package(str(Path(folder) / "datapackage.json")).validate(limit_errors=100_000))
+
+
+def _listed_entry(folder: Path) -> dict | None:
+    """This version's entry in the versions.json beside it, if the release sits in a package folder."""
+    file = folder.parent / "versions.json"
+    if not file.is_file():
+        return None
+    versions = read_json(file, "versions.json")
+    return next((v for v in versions.get("versions", []) if v.get("path") == folder.name), None)
+
+
+def _check_file(folder: Path, name: str, relative: str, digest: str, size: int | None) -> RowError | None:
+    path = folder / relative
+    if not path.is_file():
+        return RowError(name, "missing-file", f"{path} is missing")
+    if size is not None and path.stat().st_size != size:
+        return RowError(name, "byte-count", f"{path} has {path.stat().st_size} bytes, datapackage.json says {size}")
+    if digest and sha256_file(path) != digest.removeprefix("sha256:"):
+        source = "versions.json" if relative == "datapackage.json" else "datapackage.json"
+        return RowError(name, "hash-count", f"{path}: sha256 differs from {source} (the file was changed)")
+    return None
