@@ -1,41 +1,42 @@
-"""Configurable resources: how a run reaches its inputs and where it writes (offline/live, endpoints, contact, cache,
-output).
-
-Empty fields fall back to the TWINDATA_* environment variables and then to the real Wikimedia endpoints.
+"""The ``settings`` resource: the library's one settings model (``twindata.settings.Settings``) as a Dagster
+resource. Its fields are generated from that model, so a setting is declared once; a field left empty falls back
+to its ``TWINDATA_*`` environment variable and then to the model's default.
 """
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, get_args
 
 from dagster import ConfigurableResource
+from pydantic import Field
 
-from twindata.bundled import default_registry
-from twindata.http import WikimediaClient
-from twindata.pipeline import make_client
+from twindata.settings import Settings, load_settings
+
+_SIMPLE = (bool, int, float, str)
 
 
-class TwindataSettings(ConfigurableResource):
-    """Where the registry is, which snapshot (or the live APIs) to read, and where releases go."""
+def _dagster_type(annotation) -> type:
+    """A Dagster config type for a settings field: its simple type (paths as strings)."""
+    for kind in (annotation, *get_args(annotation)):
+        if kind is Path:
+            return str
+        if kind in _SIMPLE:
+            return kind
+    raise TypeError(f"no Dagster config type for {annotation}")
 
-    registry: Optional[str] = None
-    out: str = "releases"
-    live: bool = False
-    snapshot: Optional[str] = None
-    contact: Optional[str] = None
-    wikidata_api: Optional[str] = None
-    commons_api: Optional[str] = None
-    sparql_url: Optional[str] = None
-    timeout: Optional[float] = None
-    max_retries: Optional[int] = None
-    cache_dir: Optional[str] = None
-    commons_freshness_days: Optional[float] = None
 
-    def registry_path(self) -> Path:
-        return Path(self.registry) if self.registry else default_registry()
+def _fields() -> dict:
+    annotations, defaults = {}, {}
+    for name, info in Settings.model_fields.items():
+        annotations[name] = Optional[_dagster_type(info.annotation)]
+        defaults[name] = Field(default=None, description=info.description)
+    return {"__annotations__": annotations, **defaults}
 
-    def client(self) -> WikimediaClient:
-        return make_client(self.live, Path(self.snapshot) if self.snapshot else None, contact=self.contact,
-                           wikidata_api=self.wikidata_api, commons_api=self.commons_api, sparql_url=self.sparql_url,
-                           timeout=self.timeout, max_retries=self.max_retries,
-                           cache_dir=Path(self.cache_dir) if self.cache_dir else None,
-                           commons_freshness_days=self.commons_freshness_days)
+
+def _settings(self) -> Settings:
+    """The run's settings: the fields set here, else the environment, else the defaults."""
+    return load_settings(**{name: getattr(self, name) for name in Settings.model_fields})
+
+
+TwindataSettings = type("TwindataSettings", (ConfigurableResource,), {
+    "__module__": __name__, "__doc__": "How a run reaches its inputs and where it publishes (twindata's Settings).",
+    **_fields(), "settings": _settings})

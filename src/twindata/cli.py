@@ -1,4 +1,5 @@
-"""The ``twindata`` command: run, validate, versions. Argument parsing and printing only; the work is in the library.
+"""The ``twindata`` command: run, snapshot, validate, diff, versions, asof. Argument parsing and printing only; the
+work is in the library, and every flag is a field of ``twindata.settings.Settings``.
 
 Every user error prints one line to stderr and exits 1, without a traceback.
 """
@@ -11,7 +12,7 @@ import time
 from pathlib import Path
 
 from twindata import __version__
-from twindata.errors import GateError, TwindataError, format_error
+from twindata.errors import GateError, TwindataError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,9 +22,9 @@ def main(argv: list[str] | None = None) -> int:
 
     run = sub.add_parser("run", help="build, validate and publish a release (offline from the bundled snapshot by default)")
     run.add_argument("--registry", type=Path, help="registry folder (default: Dortmund's bundled registry)")
-    run.add_argument("--out", type=Path, default=Path("releases"), help="releases folder (default: ./releases)")
+    run.add_argument("--out", type=Path, help="releases folder (default: ./releases, or TWINDATA_OUT)")
     mode = run.add_mutually_exclusive_group()
-    mode.add_argument("--live", action="store_true", help="fetch from the real Wikidata and Commons APIs")
+    mode.add_argument("--live", action="store_true", default=None, help="fetch from the real Wikidata and Commons APIs")
     mode.add_argument("--snapshot", type=Path, help="replay this snapshot folder instead of the bundled one")
     run.add_argument("--contact", help="contact (URL or e-mail) for the User-Agent of a live run (or TWINDATA_CONTACT)")
 
@@ -45,13 +46,20 @@ def main(argv: list[str] | None = None) -> int:
     versions = sub.add_parser("versions", help="list the published releases")
     versions.add_argument("--out", type=Path, default=Path("releases"))
 
+    asof = sub.add_parser("asof", help="which partnerships were in force on a day, from a published release")
+    asof.add_argument("date", help="the day, YYYY-MM-DD")
+    asof.add_argument("--city", help="only this city's partnerships (its city_id: a QID such as Q1295)")
+    asof.add_argument("--release", type=Path, help="a release folder (default: the latest release under --out)")
+    asof.add_argument("--out", type=Path, default=Path("releases"), help="where releases are looked up")
+
     args = parser.parse_args(argv)
     try:
-        commands = {"run": _run, "snapshot": _snapshot, "validate": _validate, "diff": _diff, "versions": _versions}
+        commands = {"run": _run, "snapshot": _snapshot, "validate": _validate, "diff": _diff, "versions": _versions,
+                    "asof": _asof}
         return commands[args.command](args)
     except GateError as exc:
         for err in exc.errors[:50]:
-            print(f"  {format_error(err)}", file=sys.stderr)
+            print(f"  {err.line()}", file=sys.stderr)
         print(f"twindata: {exc}", file=sys.stderr)
         return 1
     except TwindataError as exc:
@@ -70,13 +78,17 @@ def _progress(message: str, _start=[time.perf_counter()]) -> None:
 
 
 def _run(args) -> int:
-    from twindata.pipeline import RunOptions, run
+    from twindata.pipeline import run
+    from twindata.settings import load_settings
 
-    result = run(RunOptions(registry=args.registry, out=args.out, live=args.live, snapshot=args.snapshot,
-                            contact=args.contact), progress=_progress)
+    settings = load_settings(registry=args.registry, out=args.out, live=args.live, snapshot=args.snapshot,
+                             contact=args.contact)
+    result = run(settings, progress=_progress)
     p = result.publish
     counts = ", ".join(f"{t} {n}" for t, n in result.counts.items())
-    issues = result.issues["kind"].value_counts().to_dict() if len(result.issues) else {}
+    issues = {}
+    for kind in result.gate.tables["data_issues"].column("kind").to_pylist():
+        issues[kind] = issues.get(kind, 0) + 1
     r = result.requests
     print(f"tables: {counts}")
     print(f"requests: {r['wikidata']} Wikidata, {r['commons']} Commons ({r['commons_saved']} saved by the cache); "
@@ -94,20 +106,22 @@ def _snapshot(args) -> int:
     from datetime import datetime, timezone
 
     from twindata.pipeline import load_registry, record_snapshot
+    from twindata.settings import load_settings
 
+    settings = load_settings(registry=args.registry, contact=args.contact)
     out = args.out
     if out is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        out = Path("snapshots") / f"{load_registry(args.registry).metadata['name']}-{stamp}"
+        out = Path("snapshots") / f"{load_registry(settings).name}-{stamp}"
     _progress(f"recording live answers into {out}")
-    snapshot_id, count = record_snapshot(args.registry, out, args.contact)
+    snapshot_id, count = record_snapshot(settings, out)
     print(f"snapshot {snapshot_id}: {count} responses -> {out}")
     print(f"replay it with: twindata run --snapshot {out}")
     return 0
 
 
 def _validate(args) -> int:
-    from twindata.release import verify_checksums, verify_rows
+    from twindata.verify import verify_checksums, verify_rows
 
     if not (args.release / "datapackage.json").is_file():
         raise TwindataError(f"{args.release}: not a release folder (no datapackage.json)")
@@ -117,7 +131,7 @@ def _validate(args) -> int:
     if not problems and not args.checksums_only:
         problems = verify_rows(args.release)
     for err in problems:
-        print(format_error(err), file=sys.stderr)
+        print(err.line(), file=sys.stderr)
     if problems:
         print(f"twindata: {args.release}: {len(problems)} problem(s)", file=sys.stderr)
         return 1
@@ -143,11 +157,13 @@ def _release_folder(name: str, out: Path) -> Path:
 def _diff(args) -> int:
     import json
 
-    from twindata import diff
+    from twindata import diff, identity, versioning
 
     old, new = _release_folder(args.old, args.out), _release_folder(args.new, args.out)
-    changes = diff.compare(*diff.release_tables(old), *diff.release_tables(new))
-    level, reasons = diff.bump(changes)
+    new_tables, new_schemas = diff.release_tables(new)
+    changes = diff.compare(*diff.release_tables(old), new_tables, new_schemas,
+                           identity.follow(new_tables.get("redirects")))
+    level, reasons = versioning.bump(changes)
     if args.json:
         print(json.dumps({"from": str(old), "to": str(new), "bump": level, "reasons": reasons, "tables": changes},
                          indent=2, ensure_ascii=False))
@@ -159,7 +175,7 @@ def _diff(args) -> int:
 
 
 def _versions(args) -> int:
-    from twindata.release import read_versions
+    from twindata.staging import read_versions
 
     packages = sorted(p for p in args.out.glob("*/versions.json")) if args.out.is_dir() else []
     if not packages:
@@ -171,6 +187,49 @@ def _versions(args) -> int:
             mark = " (latest)" if v["version"] == versions["latest"] else ""
             print(f"{versions['package']} {v['version']}  {v['created']}  sha256:{v['content_sha256'][:12]}{mark}")
     return 0
+
+
+def _latest_release(out: Path) -> Path:
+    """The latest release of the one package under ``out``."""
+    from twindata.staging import read_versions
+
+    packages = sorted(p.parent for p in out.glob("*/versions.json")) if out.is_dir() else []
+    if len(packages) != 1:
+        raise TwindataError(f"{out}: {'no package' if not packages else f'{len(packages)} packages'} found; "
+                            "name the release folder with --release")
+    versions = read_versions(packages[0])
+    if not versions.get("latest"):
+        raise TwindataError(f"{packages[0]}: no published version")
+    return packages[0] / versions["latest"]
+
+
+def _asof(args) -> int:
+    from datetime import date
+
+    from twindata.asof import asof
+
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        raise TwindataError(f"date {args.date!r}: not a day in the form YYYY-MM-DD") from None
+    release = args.release or _latest_release(args.out)
+    if not (Path(release) / "data" / "partnerships.parquet").is_file():
+        raise TwindataError(f"{release}: not a release folder (no data/partnerships.parquet)")
+    rows = asof(release, day, args.city)
+    certain = rows[rows["in_force"] == "yes"]
+    print(f"In force on {day.isoformat()}" + (f" for {args.city}" if args.city else "") + f" ({release}): {len(certain)}")
+    for r in rows.to_dict("records"):
+        years = f"{_text(r['start_year'])}–{_text(r['end_year'])}"
+        mark = "" if r["in_force"] == "yes" else "  [undetermined: the dates do not say]"
+        print(f"  {r['city_a_name']} – {r['city_b_name']}: {r['type']} {years}, {_text(r['status_on_day'], 'status unknown')}, "
+              f"{r['confidence']}  ({r['partnership_id']}){mark}")
+    return 0
+
+
+def _text(value, missing: str = "") -> str:
+    import pandas as pd
+
+    return missing if value is None or pd.isna(value) else str(value)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,24 @@ class GateResult:
             raise GateError(self.errors)
         return self
 
+    def part(self, table: str) -> "GateResult":
+        """The result for one table: its rows, its CSV bytes, its errors and what was quarantined from it (the
+        package-level errors go with data_issues)."""
+        mine = (table, "*") if table == "data_issues" else (table,)
+        return GateResult({table: self.tables[table]}, {table: self.csv[table]},
+                          [e for e in self.errors if e.table in mine], [q for q in self.quarantined if q.table == table])
+
+    @classmethod
+    def merge(cls, parts: list["GateResult"]) -> "GateResult":
+        """The parts of one result as one again (as the Dagster table assets hand them to the release)."""
+        merged = cls({}, {})
+        for p in parts:
+            merged.tables.update(p.tables)
+            merged.csv.update(p.csv)
+            merged.errors += p.errors
+            merged.quarantined += p.quarantined
+        return merged
+
 
 def validate(csv: dict[str, bytes], record_keys: dict[str, list] | None = None) -> list[RowError]:
     """frictionless's row-level errors of CSV bytes by table, validated as one package so foreign keys are checked

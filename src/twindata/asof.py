@@ -1,0 +1,70 @@
+"""The "as of" question, answered from the published tables alone: which partnerships were in force on a given day.
+
+A phase is in force on a day when it had begun and had not yet ended. A date answers that exactly; a year alone
+answers it for every day outside that year, and within it the answer is "undetermined" (Trabzon's twinning of 2014
+on 1 March 2014); a phase whose start is unknown (a partnership only Wikidata states, without P580) is
+undetermined too. Never a guess: undetermined rows are returned beside the certain ones, marked. The status on the
+day follows status_since_year: Rostov-on-Don's twinning was active at the end of 2013 and suspended from 2022.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+YES, NO, UNDETERMINED = "yes", "no", "undetermined"
+
+
+def _started(row, day: date) -> str:
+    if row["start_date"] is not None and not pd.isna(row["start_date"]):
+        return YES if row["start_date"] <= day else NO
+    if pd.isna(row["start_year"]):
+        return UNDETERMINED
+    return YES if row["start_year"] < day.year else NO if row["start_year"] > day.year else UNDETERMINED
+
+
+def _not_ended(row, day: date) -> str:
+    if row["end_date"] is not None and not pd.isna(row["end_date"]):
+        return YES if day < row["end_date"] else NO
+    if pd.isna(row["end_year"]):
+        return UNDETERMINED if row["status"] == "ended" else YES
+    return YES if day.year < row["end_year"] else NO if day.year > row["end_year"] else UNDETERMINED
+
+
+def _status_on(row, day: date) -> str | None:
+    if row["status"] == "suspended" and not pd.isna(row["status_since_year"]) and row["status_since_year"] <= day.year:
+        return "suspended"
+    return "active" if row["status"] in ("active", "suspended", "ended") else None
+
+
+def in_force(partnerships: pd.DataFrame, cities: pd.DataFrame, day: date, city: str | None = None) -> pd.DataFrame:
+    """The phases in force on ``day`` (of ``city`` only, if given), with ``in_force`` 'yes' or 'undetermined', the
+    status on that day and both cities' names; sorted by certainty, then start."""
+    rows = partnerships if city is None else partnerships[(partnerships["city_a_id"] == city) |
+                                                          (partnerships["city_b_id"] == city)]
+    names = dict(zip(cities["city_id"], cities["name"]))
+    verdicts = [(_started(r, day), _not_ended(r, day)) for r in rows.to_dict("records")]
+    keep = [NO not in v for v in verdicts]
+    frame = rows[keep].assign(
+        in_force=[YES if v == (YES, YES) else UNDETERMINED for v, k in zip(verdicts, keep) if k],
+        status_on_day=[_status_on(r, day) for r in rows[keep].to_dict("records")],
+        city_a_name=rows[keep]["city_a_id"].map(names), city_b_name=rows[keep]["city_b_id"].map(names))
+    frame = frame.assign(_uncertain=frame["in_force"] != YES)
+    return frame.sort_values(["_uncertain", "start_year", "partnership_id"], na_position="last") \
+        .drop(columns="_uncertain").reset_index(drop=True)
+
+
+def read_tables(release: Path, *names: str) -> dict[str, pd.DataFrame]:
+    """Published tables of a release folder, from its Parquet files (nullable integers, dates as dates)."""
+    nullable = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+    return {n: pq.read_table(Path(release) / "data" / f"{n}.parquet").to_pandas(types_mapper=nullable) for n in names}
+
+
+def asof(release: Path, day: date, city: str | None = None) -> pd.DataFrame:
+    """``in_force`` over a published release."""
+    tables = read_tables(release, "partnerships", "cities")
+    return in_force(tables["partnerships"], tables["cities"], day, city)
