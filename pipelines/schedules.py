@@ -14,6 +14,5 @@ def weekly_release(context: ScheduleEvaluationContext, settings: TwindataSetting
     if not settings.settings().contact:
         return SkipReason("a live refresh needs a contact for Wikimedia's User-Agent policy: set TWINDATA_CONTACT "
                           "(or the settings resource's contact) in the deployment")
-    return RunRequest(run_key=context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else None,
-                      run_config={"resources": {"settings": {"config": {"live": True}}}},
+    return RunRequest(run_config={"resources": {"settings": {"config": {"live": True}}}},
                       tags={"twindata/mode": "live"})

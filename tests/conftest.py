@@ -67,3 +67,14 @@ def write_registry(folder: Path, name: str, city_ids: list[str], licence: str, *
             writer.writeheader()
             writer.writerows(tables.get(table, []))
     return folder
+
+
+def release_tables(release: Path, drop: tuple[str, ...] = ("snapshot_id",)) -> dict[str, list[dict]]:
+    """The rows of every CSV of a release, without the columns that record how the data was read (a replay names
+    its snapshot, a live read does not)."""
+    import pyarrow.csv as pacsv
+
+    options = pacsv.ConvertOptions(strings_can_be_null=True)
+    return {p.name: [{k: v for k, v in row.items() if k not in drop}
+                     for row in pacsv.read_csv(p, convert_options=options).to_pylist()]
+            for p in sorted((release / "data").glob("*.csv"))}

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from twindata.errors import SourceError
-from twindata.http import ClientConfig, WikimediaClient
-from twindata.pipeline import RunOptions, run
+from twindata.http import WikimediaClient
+from twindata.settings import load_settings
+from twindata.pipeline import run
 from twindata.sources import commons, wikidata
 
-from conftest import cli, write_registry
+from conftest import cli, release_tables, write_registry
 from wikimedia_server import LoopbackWikimedia, http_date
 
 BIELEFELD_TITLES = ["File:Foobar.jpg", "File:Apple_Lisa2-IMG_1517.jpg"]
@@ -40,7 +41,7 @@ def sleeps(monkeypatch):
 
 
 def client(**overrides) -> WikimediaClient:
-    return WikimediaClient(ClientConfig.from_env(**overrides))
+    return WikimediaClient(load_settings(**{"live": True, **overrides}))
 
 
 def test_429_with_retry_after_seconds_is_honoured(server, sleeps):
@@ -155,21 +156,18 @@ def _bielefeld_registry(tmp_path: Path) -> Path:
                  "source_url": commons_page + "File:Apple_Lisa2-IMG_1517.jpg"}])
 
 
-def _tables(release: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((release / "data").glob("*.csv"))}
-
 
 def test_recorded_snapshot_replays_to_the_same_tables_as_the_live_run(server, tmp_path):
     registry = _bielefeld_registry(tmp_path)
-    live = run(RunOptions(registry=registry, out=tmp_path / "live", live=True))
+    live = run(load_settings(registry=registry, out=tmp_path / "live", live=True))
     snap = cli("snapshot", "--registry", str(registry), "--out", str(tmp_path / "snap"))
     assert snap.returncode == 0, snap.stderr
     served = len(server.requests)
     replay = cli("run", "--snapshot", str(tmp_path / "snap"), "--registry", str(registry), "--out", str(tmp_path / "replay"))
     assert replay.returncode == 0, replay.stderr
     assert len(server.requests) == served  # the replay asked nobody
-    release = tmp_path / "replay" / "bielefeld-test" / "1.0.0"
-    assert _tables(release) == _tables(live.publish.path)
+    release = tmp_path / "replay" / "bielefeld-test" / "2.0.0"
+    assert release_tables(release) == release_tables(live.publish.path)
     manifest = json.loads((tmp_path / "snap" / "manifest.json").read_text())
     descriptor = json.loads((release / "datapackage.json").read_text())
     assert descriptor["twindata"]["snapshot_id"] == manifest["snapshot_id"]
@@ -185,13 +183,13 @@ def test_recorded_snapshot_replays_to_the_same_tables_as_the_live_run(server, tm
 
 def test_unchanged_incremental_rerun_makes_no_commons_request(server, tmp_path, monkeypatch):
     registry = _bielefeld_registry(tmp_path)
-    first = run(RunOptions(registry=registry, out=tmp_path / "out", live=True))
+    first = run(load_settings(registry=registry, out=tmp_path / "out", live=True))
     assert first.requests["commons"] == 1
     commons_before = server.count("/commons")
-    second = run(RunOptions(registry=registry, out=tmp_path / "out", live=True))
+    second = run(load_settings(registry=registry, out=tmp_path / "out", live=True))
     assert server.count("/commons") == commons_before and second.requests["commons"] == 0
     assert second.requests["commons_saved"] == 1 and second.requests["entities_reused"] >= 1
     assert not second.publish.published
     monkeypatch.setenv("TWINDATA_COMMONS_FRESHNESS_DAYS", "0")  # the window has passed: ask again
-    third = run(RunOptions(registry=registry, out=tmp_path / "out", live=True))
+    third = run(load_settings(registry=registry, out=tmp_path / "out", live=True))
     assert third.requests["commons"] == 1 and server.count("/commons") == commons_before + 1

@@ -14,7 +14,10 @@ import pytest
 
 from twindata.bundled import default_snapshot
 from twindata.errors import TwindataError
-from twindata.pipeline import RunOptions, run
+from twindata.pipeline import run
+from twindata.settings import load_settings
+
+from conftest import release_tables
 
 
 class RecordedWikimedia(BaseHTTPRequestHandler):
@@ -65,14 +68,11 @@ def server(monkeypatch, tmp_path):
     httpd.shutdown()
 
 
-def _tables(release: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((release / "data").glob("*.csv"))}
-
 
 def test_live_run_gives_the_same_tables_as_the_offline_replay(server, tmp_path):
-    live = run(RunOptions(out=tmp_path / "live", live=True, contact="https://example.org/twindata-tests"))
-    offline = run(RunOptions(out=tmp_path / "offline"))
-    assert _tables(live.publish.path) == _tables(offline.publish.path)
+    live = run(load_settings(out=tmp_path / "live", live=True, contact="https://example.org/twindata-tests"))
+    offline = run(load_settings(out=tmp_path / "offline"))
+    assert release_tables(live.publish.path) == release_tables(offline.publish.path)
     assert live.requests == {"wikidata": 2, "commons": 0, "commons_saved": 0, "entities_reused": 0}
     assert len(server.seen) == 2
     path, headers = server.seen[0]
@@ -84,12 +84,12 @@ def test_live_run_gives_the_same_tables_as_the_offline_replay(server, tmp_path):
 
 def test_a_passing_503_is_retried(server, tmp_path):
     server.faults = [503, 503]
-    result = run(RunOptions(out=tmp_path / "r", live=True, contact="ops@example.org"))
+    result = run(load_settings(out=tmp_path / "r", live=True, contact="ops@example.org"))
     assert result.publish.published and len(server.seen) == 4
 
 
 def test_live_run_without_contact_is_refused(server, tmp_path, monkeypatch):
     monkeypatch.delenv("TWINDATA_CONTACT", raising=False)
     with pytest.raises(TwindataError, match="contact"):
-        run(RunOptions(out=tmp_path / "r", live=True))
+        run(load_settings(out=tmp_path / "r", live=True))
     assert server.seen == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twindata.errors import TwindataError
-from twindata.registry import read_registry
+from twindata.sources.registry import read_registry
 from twindata.bundled import default_registry
 
 from conftest import cli, replace_in
@@ -31,28 +31,53 @@ def test_dortmund_registry_holds_the_eleven_arrangements_with_their_history():
     assert (amiens["caption"], amiens["licence_name"], amiens["author"]) == (
         "Quai bélu in Amiens", "Free Art Licence", "Emmanuel LEGRAND")
     assert amiens["commons_file_title"] is None  # no source names the file
+    claims = reg.table("claims").set_index("claim_id")
+    assert claims.at["buffalo-counts-1975", "start_year"] == 1975 and claims.at["buffalo-counts-1975", "stated_by"] == "us-buffalo"
+    assert claims.at["rostov-council-1977-en", "type"] == "friendship"
+    assert p.set_index("partner_city_id").at["ru-rostov-on-don", "status_since_year"] == 2022
+
+
+def test_claims_file_is_optional(registry_copy):
+    (registry_copy / "claims.csv").unlink()
+    assert read_registry(registry_copy).table("claims").empty
 
 
 @pytest.mark.parametrize("file, old, new, expected", [
-    ("partnerships.csv", "de-dortmund,il-netanya,twinning,active,1981,,,,",
-     "de-dortmund,il-netanya,twinning,active,1981,,,,\"unclosed,",
+    ("partnerships.csv", "de-dortmund,il-netanya,twinning,active,,1981,,,,",
+     "de-dortmund,il-netanya,twinning,active,,1981,,,,\"unclosed,",
      ["partnerships.csv", "row"]),
     ("partnerships.csv", "de-dortmund,rs-novi-sad,twinning,", "de-dortmund,rs-novi-sad,brotherhood,",
-     ["partnerships.csv", "row 7 (de-dortmund / rs-novi-sad / brotherhood)", "field 'type'", "'brotherhood'", "twinning"]),
-    ("partnerships.csv", "tr-trabzon,project_partnership,ended,2010,,2014", "tr-trabzon,project_partnership,ended,2010,,2008",
+     ["partnerships.csv", "row 7 (de-dortmund / rs-novi-sad / brotherhood / 1982)", "field 'type'", "'brotherhood'", "twinning"]),
+    ("partnerships.csv", "tr-trabzon,project_partnership,ended,,2010,,2014", "tr-trabzon,project_partnership,ended,,2010,,2008",
      ["partnerships.csv", "tr-trabzon", "field 'end_year'", "2008", "ends before it starts (2010)"]),
-    ("partnerships.csv", "de-dortmund,rs-novi-sad,twinning,active,1982", "de-dortmund,il-netanya,twinning,active,1982",
+    ("partnerships.csv", "de-dortmund,rs-novi-sad,twinning,active,,1982", "de-dortmund,il-netanya,twinning,active,,1981",
      ["partnerships.csv", "row 7", "duplicate record", "de-dortmund"]),
     ("cities.csv", "rs-novi-sad,Novi Sad,,RS,Q55630", "rs-novi-sad,,,RS,Q55630",
      ["cities.csv", "row 8 (rs-novi-sad)", "field 'name'", "constraint \"required\""]),
     ("cities.csv", "fr-amiens,Amiens,,FR,Q41604", "fr-amiens,Amiens,,FR,41604",
      ["cities.csv", "fr-amiens", "field 'wikidata_qid'", "'41604'", "pattern"]),
-    ("partnerships.csv", "de-dortmund,cn-xian,twinning,active,1992,1992-07-22", "de-dortmund,cn-xian,twinning,active,1992,1993-07-22",
+    ("partnerships.csv", "de-dortmund,cn-xian,twinning,active,,1992,1992-07-22", "de-dortmund,cn-xian,twinning,active,,1992,1993-07-22",
      ["partnerships.csv", "cn-xian", "field 'start_date'", "1993-07-22", "outside start_year 1992"]),
     ("partnerships.csv", "de-dortmund,cn-xian,", "de-dortmund,cn-xi-an,",
      ["partnerships.csv", "foreign"]),
     ("registry.json", '"name": "dortmund-twinning",', '"name": "dortmund-twinning"',
      ["registry.json", "not valid JSON"]),
+    ("registry.json", '"name": "dortmund-twinning",', '"name": "Dortmund Twinning",',
+     ["registry.json: package, field 'name'", "'Dortmund Twinning'", "does not match"]),
+    ("registry.json", '"city_ids": ["de-dortmund"],', '"city_ids": "de-dortmund",',
+     ["registry.json: package, field 'city_ids'", "is not of type 'array'"]),
+    ("registry.json", '"title": "Town twinning of Dortmund",', '',
+     ["registry.json: package, field 'title'", "required and missing"]),
+    ("registry.json", '"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/", ', '',
+     ["registry.json: package, field 'licenses[0]'"]),
+    ("partnerships.csv", "de-dortmund,ru-rostov-on-don,twinning,suspended,2022,1977", "de-dortmund,ru-rostov-on-don,twinning,suspended,1970,1977",
+     ["partnerships.csv", "ru-rostov-on-don", "field 'status_since_year'", "1970", "outside the phase's years"]),
+    ("claims.csv", "buffalo-counts-1975,de-dortmund,us-buffalo,friendship,1978,us-buffalo", "buffalo-counts-1975,de-dortmund,us-buffalo,friendship,1978,gb-leeds",
+     ["claims.csv", "row 8 (buffalo-counts-1975)", "field 'stated_by'", "'gb-leeds'", "one of the two cities"]),
+    ("claims.csv", "buffalo-council-1977,de-dortmund,us-buffalo,friendship,1978", "buffalo-council-1977,de-dortmund,us-buffalo,friendship,1977",
+     ["claims.csv", "row 7", "foreign key", "phase_start_year"]),
+    ("claims.csv", "rostov-council-1977-de,", "rostov-council-1977-en,",
+     ["claims.csv", "row 3", "duplicate record"]),
 ])
 def test_bad_registry_gives_one_line_naming_file_record_field_value(registry_copy, file, old, new, expected):
     replace_in(registry_copy / file, old, new)

@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from twindata import schema
-from twindata.pipeline import RunOptions, run
+from twindata.pipeline import run
+from twindata.settings import load_settings
 
 from conftest import cli, replace_in, write_registry
 
@@ -26,7 +27,7 @@ def first_release(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("releases")
     result = cli("run", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert f"published {PACKAGE} 1.0.0" in result.stdout
+    assert f"published {PACKAGE} 2.0.0" in result.stdout
     return out
 
 
@@ -35,35 +36,42 @@ def _csv(release: Path, table: str) -> list[dict]:
                           convert_options=pacsv.ConvertOptions(strings_can_be_null=True)).to_pylist()
 
 
-def test_release_holds_dortmunds_partnerships_with_who_attests_what(first_release):
-    release = first_release / PACKAGE / "1.0.0"
+def test_release_holds_dortmunds_partnerships_with_who_states_what(first_release):
+    release = first_release / PACKAGE / "2.0.0"
     rows = {r["partnership_id"]: r for r in _csv(release, "partnerships")}
-    current = {r["partner_city_id"]: r["start_year"] for r in rows.values()
-               if r["city_id"] == "de-dortmund" and r["status"] != "ended" and "registry" in r["sources"]}
-    assert current == {"fr-amiens": 1960, "gb-leeds": 1969, "ru-rostov-on-don": 1977, "us-buffalo": 1978,
-                       "il-netanya": 1981, "rs-novi-sad": 1982, "de-zwickau": 1988, "cn-xian": 1992,
-                       "tr-trabzon": 2014, "gh-kumasi": 2024, "ua-zhytomyr": 2025}
-    assert rows["de-dortmund--tr-trabzon--project_partnership"]["end_year"] == 2014
-    assert rows["de-dortmund--fr-amiens--twinning"]["sources"] == "registry;wikidata;wikidata_partner"
-    assert rows["de-dortmund--de-zwickau--twinning"]["sources"] == "registry"  # no QID for Zwickau
-    beyoglu = rows["de-dortmund--q217411--twinning"]
-    assert beyoglu["sources"] == "wikidata" and "registry has no record" in beyoglu["note"]
+    names = {r["city_id"]: r["name"] for r in _csv(release, "cities")}
+    current = {names[r["city_b_id"] if r["city_a_id"] == "Q1295" else r["city_a_id"]]: r["start_year"]
+               for r in rows.values() if r["confidence"] == "confirmed" and r["status"] != "ended"}
+    assert current == {"Amiens": 1960, "Leeds": 1969, "Rostov-on-Don": 1977, "Buffalo": 1978, "Netanya": 1981,
+                       "Novi Sad": 1982, "Zwickau": 1988, "Xi'an": 1992, "Trabzon": 2014, "Kumasi": 2024, "Zhytomyr": 2025}
+    assert rows["Q1295--Q45301--project_partnership"]["end_year"] == 2014
+    amiens = rows["Q1295--Q41604--twinning"]
+    assert amiens["stated_by_city_a"] and amiens["stated_by_city_b"] and amiens["assertion_count"] == 3
+    zwickau = rows["Q1295--prov:dortmund-twinning/de-zwickau--twinning"]  # no QID for Zwickau: a provisional id
+    assert zwickau["confidence"] == "confirmed" and zwickau["assertion_count"] == 1
+    rostov = rows["Q908--Q1295--twinning"]  # unordered pair: Q908 sorts before Q1295
+    assert (rostov["status"], rostov["status_since_year"]) == ("suspended", 2022)
+    beyoglu = rows["Q1295--Q217411--twinning"]
+    assert beyoglu["confidence"] == "community" and beyoglu["status"] is None and beyoglu["type"] == "twinning"
     cities = {r["city_id"]: r for r in _csv(release, "cities")}
-    assert cities["de-dortmund"]["wikidata_qid"] == "Q1295" and cities["q217411"]["name"] == "Beyoğlu"
-    assert cities["ua-zhytomyr"]["wikidata_qid"] is None
+    assert cities["Q1295"]["wikidata_qid"] == "Q1295" and cities["Q217411"]["name"] == "Beyoğlu"
+    assert cities["prov:dortmund-twinning/ua-zhytomyr"]["wikidata_qid"] is None
+    crosswalk = {r["local_key"]: r["city_id"] for r in _csv(release, "crosswalk")}
+    assert crosswalk["de-dortmund"] == "Q1295" and crosswalk["de-zwickau"] == "prov:dortmund-twinning/de-zwickau"
     issues = _csv(release, "data_issues")
     unresolved = {(i["record_id"], i["field"]) for i in issues if i["kind"] == "unresolved"}
-    assert {("de-zwickau", "wikidata_qid"), ("ua-zhytomyr", "wikidata_qid"),
-            ("fr-amiens-quai-belu", "commons_file_title")} <= unresolved
+    assert {("prov:dortmund-twinning/de-zwickau", "wikidata_qid"), ("prov:dortmund-twinning/ua-zhytomyr", "wikidata_qid"),
+            ("dortmund-twinning/fr-amiens-quai-belu", "commons_file_title")} <= unresolved
+    assert [i["record_id"] for i in issues if i["kind"] == "unconfirmed"] == ["Q1295--Q217411--twinning"]
     image = _csv(release, "images")[0]
     assert image["attribution"] == ('"Quai bélu in Amiens" by Emmanuel LEGRAND, Wikimedia Commons, '
                                     'Free Art Licence (https://artlibre.org/licence/lal/en/)')
 
 
 def test_datapackage_is_v2_with_checksums_and_passes_stock_frictionless(first_release):
-    release = first_release / PACKAGE / "1.0.0"
+    release = first_release / PACKAGE / "2.0.0"
     descriptor = json.loads((release / "datapackage.json").read_text())
-    assert descriptor["$schema"].endswith("/2.0/datapackage.json") and descriptor["version"] == "1.0.0"
+    assert descriptor["$schema"].endswith("/2.0/datapackage.json") and descriptor["version"] == "2.0.0"
     for key in ("name", "title", "licenses", "sources", "contributors", "created"):
         assert descriptor[key]
     for resource in descriptor["resources"]:
@@ -77,8 +85,8 @@ def test_datapackage_is_v2_with_checksums_and_passes_stock_frictionless(first_re
 
 
 def test_parquet_has_the_csv_rows_schema_types_and_docs(first_release):
-    release = first_release / PACKAGE / "1.0.0"
-    for table in ("cities", "partnerships", "images", "data_issues"):
+    release = first_release / PACKAGE / "2.0.0"
+    for table in schema.published_tables():
         parquet = pq.read_table(release / "data" / f"{table}.parquet")
         assert parquet.schema.names == schema.columns(table)
         assert parquet.to_pylist() == pq.read_table(release / "data" / f"{table}.parquet").to_pylist()
@@ -95,35 +103,35 @@ def test_parquet_has_the_csv_rows_schema_types_and_docs(first_release):
 def test_rerun_with_unchanged_content_publishes_nothing(first_release):
     before = sorted(p.name for p in (first_release / PACKAGE).iterdir())
     result = cli("run", "--out", str(first_release))
-    assert result.returncode == 0 and "unchanged since 1.0.0" in result.stdout
+    assert result.returncode == 0 and "unchanged since 2.0.0" in result.stdout
     assert sorted(p.name for p in (first_release / PACKAGE).iterdir()) == before
 
 
 def test_changed_registry_publishes_a_new_version_and_keeps_the_old(first_release, registry_copy, tmp_path):
     out = tmp_path / "releases"
     shutil.copytree(first_release, out)
-    replace_in(registry_copy / "partnerships.csv", "de-dortmund,rs-novi-sad,twinning,active,1982,,,,https://www.dortmund.de/themen/internationales/staedtepartnerschaften/,",
-               "de-dortmund,rs-novi-sad,twinning,active,1982,,,,https://www.dortmund.de/themen/internationales/staedtepartnerschaften/,Listed on the city's page.")
-    result = run(RunOptions(registry=registry_copy, out=out))
-    assert result.publish.published and result.publish.version == "1.0.1"  # only a value changed: PATCH
+    replace_in(registry_copy / "partnerships.csv", "de-dortmund,rs-novi-sad,twinning,active,,1982,,,,https://www.dortmund.de/themen/internationales/staedtepartnerschaften/,",
+               "de-dortmund,rs-novi-sad,twinning,active,,1982,,,,https://www.dortmund.de/themen/internationales/staedtepartnerschaften/,Listed on the city's page.")
+    result = run(load_settings(registry=registry_copy, out=out))
+    assert result.publish.published and result.publish.version == "2.0.1"  # only a value changed: PATCH
     versions = json.loads((out / PACKAGE / "versions.json").read_text())
-    assert [v["version"] for v in versions["versions"]] == ["1.0.0", "1.0.1"] and versions["latest"] == "1.0.1"
+    assert [v["version"] for v in versions["versions"]] == ["2.0.0", "2.0.1"] and versions["latest"] == "2.0.1"
     changes = json.loads((result.publish.path / "changes.json").read_text())
-    assert changes["bump"] == "patch" and changes["from"] == "1.0.0"
-    assert changes["tables"]["partnerships"]["changed"] == [{"key": "de-dortmund--rs-novi-sad--twinning",
+    assert changes["bump"] == "patch" and changes["from"] == "2.0.0"
+    assert changes["tables"]["partnerships"]["changed"] == [{"key": "Q1295--Q55630--twinning",
                                                              "fields": {"note": {"old": None, "new": "Listed on the city's page."}}}]
     changelog = (result.publish.path / "CHANGELOG.md").read_text()
-    assert changelog.index("## 1.0.1") < changelog.index("## 1.0.0") and "PATCH release since 1.0.0" in changelog
-    assert (out / PACKAGE / "1.0.0" / "datapackage.json").read_bytes() == \
-        (first_release / PACKAGE / "1.0.0" / "datapackage.json").read_bytes()
+    assert changelog.index("## 2.0.1") < changelog.index("## 2.0.0") and "PATCH release since 2.0.0" in changelog
+    assert (out / PACKAGE / "2.0.0" / "datapackage.json").read_bytes() == \
+        (first_release / PACKAGE / "2.0.0" / "datapackage.json").read_bytes()
     listing = cli("versions", "--out", str(out))
-    assert "dortmund-twinning 1.0.1" in listing.stdout and "(latest)" in listing.stdout
+    assert "dortmund-twinning 2.0.1" in listing.stdout and "(latest)" in listing.stdout
 
 
 @pytest.mark.parametrize("target", ["data/partnerships.csv", "data/cities.parquet"])
 def test_validate_names_a_tampered_file(first_release, tmp_path, target):
     release = tmp_path / "release"
-    shutil.copytree(first_release / PACKAGE / "1.0.0", release)
+    shutil.copytree(first_release / PACKAGE / "2.0.0", release)
     assert cli("validate", str(release)).returncode == 0
     data = bytearray((release / target).read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -134,7 +142,7 @@ def test_validate_names_a_tampered_file(first_release, tmp_path, target):
 
 def test_validate_reports_rows_that_break_the_schema(first_release, tmp_path):
     release = tmp_path / "release"
-    shutil.copytree(first_release / PACKAGE / "1.0.0", release)
+    shutil.copytree(first_release / PACKAGE / "2.0.0", release)
     csv = release / "data" / "partnerships.csv"
     replace_in(csv, '"suspended"', '"paused"')
     descriptor = json.loads((release / "datapackage.json").read_text())
@@ -160,6 +168,8 @@ def test_another_citys_registry_in_the_same_format(tmp_path):
     out = tmp_path / "releases"
     result = cli("run", "--registry", str(folder), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    row = _csv(out / "leeds-twinning" / "1.0.0", "partnerships")[0]
-    assert row["partnership_id"] == "gb-leeds--de-dortmund--twinning"
-    assert row["sources"] == "registry;wikidata;wikidata_partner"  # Leeds's P190 and Dortmund's P190
+    row = _csv(out / "leeds-twinning" / "2.0.0", "partnerships")[0]
+    assert row["partnership_id"] == "Q1295--Q39121--twinning"  # the same key as in Dortmund's package
+    assert row["stated_by_city_a"] and row["stated_by_city_b"]  # Dortmund's P190 and Leeds's registry and P190
+    sources = sorted(r["source"] for r in _csv(out / "leeds-twinning" / "2.0.0", "assertions"))
+    assert sources == ["registry", "wikidata", "wikidata"]

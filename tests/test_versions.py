@@ -16,9 +16,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from twindata import diff, release
+from filelock import FileLock
+
+from twindata import diff, release, versioning
 from twindata.errors import TwindataError
-from twindata.pipeline import RunOptions, run
+from twindata.gate import GateResult
+from twindata.pipeline import run
+from twindata.settings import load_settings
+from twindata.tables import csv_bytes
+from twindata.verify import verify_release
 
 from conftest import cli, replace_in
 
@@ -28,8 +34,8 @@ PACKAGE = "dortmund-twinning"
 @pytest.fixture
 def first(tmp_path) -> Path:
     out = tmp_path / "releases"
-    result = run(RunOptions(out=out))
-    assert result.publish.version == "1.0.0"
+    result = run(load_settings(out=out))
+    assert result.publish.version == "2.0.0"
     return out
 
 
@@ -38,11 +44,11 @@ def _publish(out: Path, change) -> release.PublishResult:
     package_dir = out / PACKAGE
     latest = json.loads((package_dir / "versions.json").read_text())["latest"]
     tables, _ = diff.release_tables(package_dir / latest)
+    tables.pop("redirects")  # follows from the previous release
     metadata = json.loads((package_dir / latest / "datapackage.json").read_text())
     change(tables)
-    with release.open_release(out, PACKAGE) as staging:
-        (staging / "data").mkdir()
-        return release.publish(tables, {k: metadata[k] for k in ("name", "title", "licenses")}, staging, {})
+    gated = GateResult(tables, {t: csv_bytes(a) for t, a in tables.items()})
+    return release.publish(gated, {k: metadata[k] for k in ("name", "title", "licenses")}, out, {})
 
 
 def _state(out: Path) -> dict[str, bytes]:
@@ -59,14 +65,14 @@ def test_changed_values_make_a_patch_release(first):
         names = pc.replace_substring(t.column("name"), "Novi Sad", "Novi Sad (Нови Сад)")
         tables["cities"] = t.set_column(t.schema.get_field_index("name"), t.schema.field("name"), names)
     result = _publish(first, change)
-    assert result.version == "1.0.1"
+    assert result.version == "2.0.1"
     changes = json.loads((result.path / "changes.json").read_text())
     assert changes["tables"]["cities"]["changed"][0]["fields"]["name"]["new"] == "Novi Sad (Нови Сад)"
 
 
 def test_added_or_removed_rows_make_a_minor_release(first):
     result = _publish(first, lambda tables: tables.update(partnerships=tables["partnerships"].slice(1)))
-    assert result.version == "1.1.0"
+    assert result.version == "2.1.0"
     changes = json.loads((result.path / "changes.json").read_text())
     assert changes["bump"] == "minor" and len(changes["tables"]["partnerships"]["removed"]) == 1
 
@@ -82,9 +88,9 @@ def test_a_removed_field_makes_a_major_release(first, monkeypatch):
 
     monkeypatch.setattr(release, "_resource_schema", without_population)
     result = _publish(first, lambda tables: tables.update(cities=tables["cities"].drop_columns(["population"])))
-    assert result.version == "2.0.0"
+    assert result.version == "3.0.0"
     assert "cities: field(s) population removed" in json.loads((result.path / "changes.json").read_text())["reasons"]
-    assert "MAJOR release since 1.0.0" in (result.path / "CHANGELOG.md").read_text()
+    assert "MAJOR release since 2.0.0" in (result.path / "CHANGELOG.md").read_text()
 
 
 def test_an_added_optional_field_makes_a_minor_release_and_identical_content_none(first, monkeypatch):
@@ -99,16 +105,16 @@ def test_an_added_optional_field_makes_a_minor_release_and_identical_content_non
     monkeypatch.setattr(release, "_resource_schema", with_field)
     result = _publish(first, lambda tables: tables.update(
         images=tables["images"].append_column("licence_family", pa.array([None] * len(tables["images"]), pa.string()))))
-    assert result.version == "1.1.0"
+    assert result.version == "2.1.0"
     monkeypatch.setattr(release, "_resource_schema", original)
     again = _publish(first, lambda tables: tables.update(images=tables["images"].drop_columns(["licence_family"])))
-    assert again.version == "2.0.0"  # removing it again is incompatible
+    assert again.version == "3.0.0"  # removing it again is incompatible
     unchanged = _publish(first, lambda tables: None)
-    assert not unchanged.published and unchanged.version == "2.0.0"
+    assert not unchanged.published and unchanged.version == "3.0.0"
 
 
 def test_an_existing_version_is_never_overwritten(first, monkeypatch, registry_copy):
-    monkeypatch.setattr(diff, "next_version", lambda previous, level: "1.0.0")
+    monkeypatch.setattr(versioning, "next_version", lambda previous, level: "2.0.0")
     before = _state(first)
     with pytest.raises(TwindataError, match="never overwritten"):
         _publish(first, lambda tables: tables.update(partnerships=tables["partnerships"].slice(1)))
@@ -127,13 +133,13 @@ def test_a_version_renamed_but_not_yet_listed_is_listed_by_the_next_run(first, r
     versions_file = first / PACKAGE / "versions.json"
     listed_before = versions_file.read_bytes()
     replace_in(registry_copy / "partnerships.csv", "Twinning signed 2 June 2014.", "Twinning signed on 2 June 2014.")
-    assert run(RunOptions(registry=registry_copy, out=first)).publish.version == "1.0.1"
+    assert run(load_settings(registry=registry_copy, out=first)).publish.version == "2.0.1"
     versions_file.write_bytes(listed_before)  # as if killed between the rename and the versions.json update
     (first / PACKAGE / ".staging-left-by-a-killed-run").mkdir()
-    result = run(RunOptions(registry=registry_copy, out=first))
-    assert not result.publish.published and result.publish.version == "1.0.1"
+    result = run(load_settings(registry=registry_copy, out=first))
+    assert not result.publish.published and result.publish.version == "2.0.1"
     versions = json.loads(versions_file.read_text())
-    assert [v["version"] for v in versions["versions"]] == ["1.0.0", "1.0.1"] and versions["latest"] == "1.0.1"
+    assert [v["version"] for v in versions["versions"]] == ["2.0.0", "2.0.1"] and versions["latest"] == "2.0.1"
     assert not list((first / PACKAGE).glob(".staging-*"))
 
 
@@ -151,13 +157,13 @@ def test_kill_9_at_any_point_leaves_earlier_releases_intact(first, registry_copy
         {k: v for k, v in before.items() if k != "versions.json"}  # every earlier file, byte for byte
     versions = json.loads((first / PACKAGE / "versions.json").read_text())  # whole, never half written
     version_dirs = sorted(d.name for d in (first / PACKAGE).iterdir() if d.is_dir() and not d.name.startswith("."))
-    assert set(v["version"] for v in versions["versions"]) <= set(version_dirs) <= {"1.0.0", "1.0.1"}
+    assert set(v["version"] for v in versions["versions"]) <= set(version_dirs) <= {"2.0.0", "2.0.1"}
     for name in version_dirs:  # whatever is in place is complete
-        assert release.verify_release(first / PACKAGE / name, frictionless=False) == []
-    final = run(RunOptions(registry=registry_copy, out=first))  # the next run finishes the job
-    assert final.publish.version == "1.0.1"
+        assert verify_release(first / PACKAGE / name, frictionless=False) == []
+    final = run(load_settings(registry=registry_copy, out=first))  # the next run finishes the job
+    assert final.publish.version == "2.0.1"
     assert not list((first / PACKAGE).glob(".staging-*"))
-    assert json.loads((first / PACKAGE / "versions.json").read_text())["latest"] == "1.0.1"
+    assert json.loads((first / PACKAGE / "versions.json").read_text())["latest"] == "2.0.1"
 
 
 def test_two_runs_at_once_publish_one_release(tmp_path):
@@ -167,52 +173,54 @@ def test_two_runs_at_once_publish_one_release(tmp_path):
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     said = " ".join(stdout for stdout, _ in outputs)
-    assert said.count("published dortmund-twinning 1.0.0") == 1 and said.count("unchanged since 1.0.0") == 1
+    assert said.count("published dortmund-twinning 2.0.0") == 1 and said.count("unchanged since 2.0.0") == 1
     versions = json.loads((out / PACKAGE / "versions.json").read_text())
-    assert [v["version"] for v in versions["versions"]] == ["1.0.0"]
+    assert [v["version"] for v in versions["versions"]] == ["2.0.0"]
 
 
-def test_a_run_that_cannot_get_the_lock_refuses_clearly(first, monkeypatch):
-    import fcntl
+def test_a_run_that_cannot_get_the_lock_refuses_clearly(first, monkeypatch, registry_copy):
     monkeypatch.setenv("TWINDATA_LOCK_TIMEOUT", "0.5")
-    with open(first / PACKAGE / ".lock", "a+") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        held.write("4242")
-        held.flush()
-        result = cli("run", "--out", str(first))
-    assert result.returncode == 1 and "another twindata run (pid 4242) is publishing" in result.stderr
-    assert "Traceback" not in result.stderr
+    replace_in(registry_copy / "partnerships.csv", "Twinning signed 2 June 2014.", "Twinning signed on 2 June 2014.")
+    with FileLock(first / PACKAGE / ".lock"):
+        result = cli("run", "--registry", str(registry_copy), "--out", str(first))
+    assert result.returncode == 1 and "another twindata run is publishing this package" in result.stderr
+    assert "Traceback" not in result.stderr and not (first / PACKAGE / "2.0.1").exists()
 
 
 @pytest.mark.parametrize("target", ["CHANGELOG.md", "changes.json", "datapackage.json"])
 def test_validate_catches_a_changed_byte_in_any_file(first, target):
-    release_dir = first / PACKAGE / "1.0.0"
+    release_dir = first / PACKAGE / "2.0.0"
     path = release_dir / target
-    path.write_bytes(path.read_bytes().replace(b"1.0.0", b"1.0.9", 1))
+    path.write_bytes(path.read_bytes().replace(b"2.0.0", b"2.0.9", 1))
     result = cli("validate", str(release_dir))
     assert result.returncode == 1 and target in result.stderr and "sha256 differs" in result.stderr
 
 
 def test_same_input_gives_the_same_bytes(first, tmp_path):
     other = tmp_path / "again"
-    run(RunOptions(out=other))
-    for name in ("cities", "partnerships", "images", "data_issues"):
+    run(load_settings(out=other))
+    for name in ("cities", "partnerships", "assertions", "images", "crosswalk", "redirects", "data_issues"):
         for ext in ("csv", "parquet"):
-            a = first / PACKAGE / "1.0.0" / "data" / f"{name}.{ext}"
-            assert a.read_bytes() == (other / PACKAGE / "1.0.0" / "data" / f"{name}.{ext}").read_bytes()
+            a = first / PACKAGE / "2.0.0" / "data" / f"{name}.{ext}"
+            assert a.read_bytes() == (other / PACKAGE / "2.0.0" / "data" / f"{name}.{ext}").read_bytes()
 
 
 def test_diff_between_two_real_releases(first, registry_copy):
-    replace_in(registry_copy / "partnerships.csv", "de-dortmund,rs-novi-sad,twinning,active,1982,,,,https://www.dortmund.de/"
+    replace_in(registry_copy / "partnerships.csv", "de-dortmund,rs-novi-sad,twinning,active,,1982,,,,https://www.dortmund.de/"
                "themen/internationales/staedtepartnerschaften/,\n", "")
     replace_in(registry_copy / "cities.csv", "rs-novi-sad,Novi Sad,,RS,Q55630\n", "")
-    assert run(RunOptions(registry=registry_copy, out=first)).publish.version == "1.1.0"
-    text = cli("diff", "1.0.0", "1.1.0", "--out", str(first))
+    assert run(load_settings(registry=registry_copy, out=first)).publish.version == "2.1.0"
+    text = cli("diff", "2.0.0", "2.1.0", "--out", str(first))
     assert text.returncode == 0
-    assert "MINOR change" in text.stdout and "removed: de-dortmund--rs-novi-sad--twinning" in text.stdout
-    data = json.loads(cli("diff", str(first / PACKAGE / "1.0.0"), str(first / PACKAGE / "1.1.0"), "--json").stdout)
-    assert data["tables"]["cities"]["removed"] == ["rs-novi-sad"] and data["bump"] == "minor"
-    shipped = json.loads((first / PACKAGE / "1.1.0" / "changes.json").read_text())
+    # Wikidata still states the twinning: the same partnership, now stated only by a community source
+    assert "MINOR change" in text.stdout and "removed: dortmund-twinning:phase:de-dortmund/rs-novi-sad" in text.stdout
+    data = json.loads(cli("diff", str(first / PACKAGE / "2.0.0"), str(first / PACKAGE / "2.1.0"), "--json").stdout)
+    assert data["bump"] == "minor" and data["tables"]["crosswalk"]["removed"] == ["dortmund-twinning / rs-novi-sad"]
+    [novi_sad] = data["tables"]["partnerships"]["changed"]
+    assert novi_sad["key"] == "Q1295--Q55630--twinning"
+    assert novi_sad["fields"]["confidence"] == {"old": "confirmed", "new": "community"}
+    assert novi_sad["fields"]["status"] == {"old": "active", "new": None}
+    shipped = json.loads((first / PACKAGE / "2.1.0" / "changes.json").read_text())
     assert shipped["tables"] == data["tables"]
-    missing = cli("diff", "1.0.0", "9.9.9", "--out", str(first))
+    missing = cli("diff", "2.0.0", "9.9.9", "--out", str(first))
     assert missing.returncode == 1 and "9.9.9" in missing.stderr and "Traceback" not in missing.stderr

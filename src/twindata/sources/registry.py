@@ -119,6 +119,8 @@ def _explain(e) -> str:
         return f"not allowed ({note})"
     if kind == "primary-key":
         return f"duplicate record: {note}"
+    if kind == "foreign-key":
+        return f"foreign key: {note}"
     return f"{(e.title or kind).lower()}: {note}"
 
 
