@@ -40,10 +40,10 @@ def replace_in(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """``twindata ARGS`` in a fresh process, as a user would run it."""
     return subprocess.run([sys.executable, "-m", "twindata.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
+                          cwd=cwd, env=env, timeout=300)
 
 
 @pytest.fixture(autouse=True)

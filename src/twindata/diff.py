@@ -99,10 +99,17 @@ def table_changes(old: pa.Table | None, new: pa.Table | None, pk: list[str],
         return {"added" if old is None else "removed": sorted(_key(table, pk or table.column_names).to_pylist())}
     if not pk:  # a table without primary key (data_issues) is compared as a set of whole rows
         pk = [c for c in new.column_names if c in old.column_names]
-    old_keys, new_keys = _redirected(_key(old, pk), redirects if len(pk) == 1 else None), _key(new, pk)
+    raw_keys, new_keys = _key(old, pk), _key(new, pk)
+    old_keys = _redirected(raw_keys, redirects if len(pk) == 1 else None)
+    merged = []
+    if old_keys is not raw_keys:  # a row renamed onto the key of another old row was merged into it
+        renamed = pc.not_equal(raw_keys, old_keys)
+        onto = pc.and_(renamed, pc.is_in(old_keys, value_set=raw_keys.filter(pc.invert(renamed))))
+        merged = sorted(f"{o} → {n}" for o, n in zip(raw_keys.filter(onto).to_pylist(), old_keys.filter(onto).to_pylist()))
+        old, old_keys = old.filter(pc.invert(onto)), old_keys.filter(pc.invert(onto))
     in_new, in_old = pc.is_in(old_keys, value_set=new_keys), pc.is_in(new_keys, value_set=old_keys)
     result = {"added": sorted(new_keys.filter(pc.invert(in_old)).to_pylist()),
-              "removed": sorted(old_keys.filter(pc.invert(in_new)).to_pylist())}
+              "removed": sorted(old_keys.filter(pc.invert(in_new)).to_pylist()), "merged": merged}
     old_rows, new_rows = _positions_by_key(old_keys, in_new), _positions_by_key(new_keys, in_old)
     compared = [c for c in new.column_names if c in old.column_names and c not in pk
                 and old.schema.field(c).type == new.schema.field(c).type]
@@ -151,12 +158,12 @@ def render(changes: dict, limit: int = 20) -> str:
         return "No changes.\n"
     lines = []
     for name, c in changes.items():
-        counts = ", ".join(f"{len(c[k])} {k}" for k in ("added", "removed", "changed") if c.get(k))
+        counts = ", ".join(f"{len(c[k])} {k}" for k in ("added", "removed", "merged", "changed") if c.get(k))
         lines.append(f"### {name}" + (f" ({counts})" if counts else ""))
         for key, value in c.get("schema", {}).items():
             if key != "documentation_changed":
                 lines.append(f"- schema: {key.replace('_', ' ')}" + (f": {', '.join(value)}" if isinstance(value, list) else ""))
-        for kind in ("added", "removed"):
+        for kind in ("added", "removed", "merged"):
             shown = c.get(kind, [])[:limit]
             lines += [f"- {kind}: {key}" for key in shown]
             if len(c.get(kind, [])) > limit:

@@ -81,7 +81,9 @@ def renamed_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
     if "crosswalk" in previous:
         old_cw = zip(_column(previous["crosswalk"], "registry"), _column(previous["crosswalk"], "local_key"),
                      _column(previous["crosswalk"], "city_id"))
-        cities = {old: new_cw[(r, k)] for r, k, old in old_cw if new_cw.get((r, k), old) != old}
+        # only a provisional id is ever renamed: a QID stays the city's id whatever a registry says later
+        cities = {old: new_cw[(r, k)] for r, k, old in old_cw
+                  if old.startswith(PROVISIONAL) and new_cw.get((r, k), old) != old}
     else:
         by_key: dict[str, set[str]] = {}
         for (_, key), c in new_cw.items():
@@ -124,7 +126,8 @@ def check_never_reused(redirects: list[dict], new: dict[str, pa.Table]) -> None:
     for r in redirects:
         if r["old_id"] in set(_column(new.get(r["table"]), keys[r["table"]])):
             raise TwindataError(f"{r['table']}: id {r['old_id']} was retired in {r['since_version']} (now "
-                                f"{r['new_id']}) and is never used again; give the record its own id")
+                                f"{r['new_id']}) and is never used again: give the record its Wikidata QID, or a "
+                                "new key in its registry")
 
 
 def follow(redirects: pa.Table | None) -> dict[str, dict[str, str]]:

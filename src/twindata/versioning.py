@@ -40,6 +40,8 @@ def bump(changes: dict) -> tuple[str | None, list[str]]:
             reasons["minor"].append(f"{name}: {len(c['added'])} row(s) added")
         if c.get("removed"):
             reasons["minor"].append(f"{name}: {len(c['removed'])} row(s) removed")
+        if c.get("merged"):
+            reasons["minor"].append(f"{name}: {len(c['merged'])} row(s) merged into another under a renamed id")
         if c.get("changed"):
             reasons["patch"].append(f"{name}: {len(c['changed'])} row(s) changed")
         if s.get("documentation_changed") and not any(s.get(k) for k in ("fields_added", "fields_removed", "fields_retyped")):
