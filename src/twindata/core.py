@@ -207,7 +207,12 @@ def _assertion_row(phase: _Phase, c: Claim, stated_by: str, partner: str) -> dic
             "end_year": c.end_year, "end_date": c.end_date, "wikidata_rank": c.wikidata_rank,
             "reference_count": c.reference_count, "reference_url": c.reference_url, "source_url": c.source_url,
             "source_revision": c.source_revision, "snapshot_id": c.snapshot_id, "note": c.note,
-            ORIGIN: c.source, EXTERNAL: () if c.confirmed else tuple(schema.quarantinable("assertions"))}
+            ORIGIN: c.source, EXTERNAL: () if c.confirmed else _filled_by("assertions", c.source)}
+
+
+def _filled_by(table: str, source: str) -> tuple[str, ...]:
+    """The fields of a table that the schema says an outside source fills."""
+    return tuple(f for f in schema.columns(table) if schema.outside_source(table, f) == source)
 
 
 # --- cities --------------------------------------------------------------------------------------------------
@@ -321,7 +326,7 @@ def build_images(registries: list[Registry], crosswalk: Crosswalk, cities: pd.Da
                      "attribution": licences.attribution_line(caption, found.author, "Wikimedia Commons",
                                                               found.licence_name, found.licence_url, public_domain),
                      "credit": found.credit, "credited_by_registry": False, "described_by_commons": True,
-                     "source_url": found.page_url, ORIGIN: "commons", EXTERNAL: tuple(schema.quarantinable("images"))})
+                     "source_url": found.page_url, ORIGIN: "commons", EXTERNAL: _filled_by("images", "commons")})
     return frame("images", rows)
 
 

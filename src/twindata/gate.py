@@ -1,5 +1,6 @@
 """The validation gate: every table is checked against its Table Schema (frictionless, on the CSV bytes about to be
-published, held in memory) and against the publishing policies beside them (only free licences), once per run.
+published, held in memory; foreign keys as joins over the Arrow tables) and against the publishing policies beside
+them (only free licences), once per run.
 
 A bad row or value that came from Wikidata or Commons is quarantined into ``data_issues`` with the reason and the
 check runs again, so that quarantines cascade along foreign keys; which values may be blanked instead of holding
@@ -14,11 +15,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from frictionless import Package, Resource, Schema
 
 from twindata import licences, schema
 from twindata.core import EXTERNAL, ORIGIN, CoreTables
-from twindata.errors import GateError
+from twindata.errors import GateError, TwindataError
 from twindata.issues import DataIssue, Issues, RowError, row_errors
 from twindata.tables import csv_bytes, sort_order, to_arrow
 
@@ -65,15 +67,38 @@ class GateResult:
 
 
 def validate(csv: dict[str, bytes], record_keys: dict[str, list] | None = None) -> list[RowError]:
-    """frictionless's row-level errors of CSV bytes by table, validated as one package so foreign keys are checked
-    (a foreign key into a table not given is left out)."""
+    """frictionless's row-level errors of CSV bytes by table: types, formats, constraints, primary keys. Foreign keys
+    are ``foreign_key_errors``'s (a join over the Arrow tables instead of frictionless's lookups)."""
     resources = []
     for t, data in csv.items():
         descriptor = schema.table_schema(t)
-        descriptor["foreignKeys"] = [fk for fk in descriptor.get("foreignKeys", []) if fk["reference"]["resource"] in csv]
+        descriptor.pop("foreignKeys", None)
         resources.append(Resource(data=data, format="csv", name=t, encoding="utf-8",
                                   schema=Schema.from_descriptor(descriptor)))
     return row_errors(Package(resources=resources).validate(limit_errors=100_000), record_keys)
+
+
+def foreign_key_errors(arrows: dict[str, pa.Table], record_keys: dict[str, list]) -> list[RowError]:
+    """A row error for each value of a foreign key that the referenced table lacks (empty values refer to nothing
+    and pass, as in frictionless). A foreign key into a table not given is left out."""
+    errors = []
+    for t, arrow in arrows.items():
+        for fk in schema.foreign_keys(t):
+            ref = fk["reference"]["resource"]
+            if ref not in arrows:
+                continue
+            if len(fk["fields"]) != 1:
+                raise TwindataError(f"schemas/{t}.json: the gate checks single-field foreign keys only, not {fk['fields']}")
+            field, target = fk["fields"][0], fk["reference"]["fields"][0]
+            values = arrow.column(field)
+            found = pc.fill_null(pc.is_in(values, value_set=arrows[ref].column(target)), True)
+            keys = record_keys.get(t) or []
+            for i in pc.indices_nonzero(pc.invert(found)).to_pylist():
+                value = values[i].as_py()
+                errors.append(RowError(t, "foreign-key", f'for "{field}": values "{value}" not found in the lookup '
+                                       f'table "{ref}" as "{target}"', i + 2, keys[i] if i < len(keys) else None,
+                                       field, None, "ForeignKey Error"))
+    return errors
 
 
 def run_gate(core: CoreTables) -> GateResult:
@@ -89,25 +114,23 @@ def run_gate(core: CoreTables) -> GateResult:
             order = sort_order(unsorted, t)
             arrows[t], positions[t] = unsorted.take(order), order.to_pylist()
             csv[t] = csv_bytes(arrows[t])
-        errors = validate(csv, {t: _record_keys(arrows[t], t) for t in tables})
+        arrows["data_issues"] = _issues_table(issues)  # checked in the same pass; final once nothing is held back
+        csv["data_issues"] = csv_bytes(arrows["data_issues"])
+        keys = {t: _record_keys(arrows[t], t) for t in tables}
+        errors = validate(csv, keys) + foreign_key_errors(arrows, keys)
         errors += [e for t, check in POLICIES.items() if t in arrows for e in check(arrows[t])]
         if not errors:
-            break
+            return GateResult(arrows, csv, [], issues.rows[len(core.issues.rows):])
         fatal = _quarantine(frames, positions, errors, issues)
         if fatal:
-            return _result(arrows, csv, issues, core, fatal)
-    else:
-        fatal = [RowError("*", "gate", f"still invalid after {MAX_ROUNDS} rounds of quarantine")]
-        return _result(arrows, csv, issues, core, fatal)
-    return _result(arrows, csv, issues, core, [])
+            return GateResult(arrows, csv, fatal, issues.rows[len(core.issues.rows):])
+    return GateResult(arrows, csv, [RowError("*", "gate", f"still invalid after {MAX_ROUNDS} rounds of quarantine")],
+                      issues.rows[len(core.issues.rows):])
 
 
-def _result(arrows, csv, issues: Issues, core: CoreTables, fatal: list[RowError]) -> GateResult:
+def _issues_table(issues: Issues) -> pa.Table:
     arrow = to_arrow(pd.DataFrame(issues.records(), columns=schema.columns("data_issues"), dtype=object), "data_issues")
-    arrows["data_issues"] = arrow.take(sort_order(arrow, "data_issues"))
-    csv["data_issues"] = csv_bytes(arrows["data_issues"])
-    fatal = fatal + validate({"data_issues": csv["data_issues"]})
-    return GateResult(arrows, csv, fatal, issues.rows[len(core.issues.rows):])
+    return arrow.take(sort_order(arrow, "data_issues"))
 
 
 def _record_keys(arrow: pa.Table, table: str) -> list[str]:
@@ -120,7 +143,7 @@ def _quarantine(frames, positions, errors: list[RowError], issues: Issues) -> li
     """Hold back what outside sources got wrong; return the errors that are the registry's own."""
     fatal, drop = [], {t: set() for t in frames}
     for err in errors:
-        if err.row is None:
+        if err.row is None or err.table not in positions:  # a package-level error, or one of data_issues itself
             fatal.append(err)
             continue
         index = positions[err.table][err.row - 2]
@@ -128,7 +151,7 @@ def _quarantine(frames, positions, errors: list[RowError], issues: Issues) -> li
         reason = f"{err.rule}: {err.message}"
         if err.field and err.field in record[EXTERNAL] and err.field in schema.quarantinable(err.table):
             issues.add("quarantined_value", err.table, err.record or str(err.row), err.field, err.value,
-                       _source(err.table), reason)
+                       schema.outside_source(err.table, err.field), reason)
             frames[err.table].at[index, err.field] = None
         elif record[ORIGIN] != "registry":
             if index not in drop[err.table]:
@@ -141,7 +164,3 @@ def _quarantine(frames, positions, errors: list[RowError], issues: Issues) -> li
         frames[table] = frames[table].drop(index=list(indexes)).reset_index(drop=True)
     return fatal
 
-
-def _source(table: str) -> str:
-    """Where the outside values of a table come from: Commons for images, Wikidata for the rest."""
-    return "commons" if table == "images" else "wikidata"

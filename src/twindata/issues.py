@@ -48,18 +48,20 @@ class RowError:
         return {**data, "value": None if self.value is None else str(self.value), "line": self.line()}
 
 
+def row_error(table: str, error, keys: list | None = None) -> RowError:
+    """One frictionless error as a ``RowError``; ``keys`` names the table's rows by their primary key."""
+    e = error.to_descriptor()
+    row = e.get("rowNumber")
+    record = keys[row - 2] if keys and row and 0 <= row - 2 < len(keys) else None
+    name = e.get("fieldName") or ",".join(e.get("fieldNames", [])) or None  # foreign keys name several
+    return RowError(table, e.get("type") or "error", e.get("note") or e.get("message") or "", row, record, name,
+                    e.get("cell"), e.get("title"), tuple(e.get("cells") or ()))
+
+
 def row_errors(report, record_keys: dict[str, list] | None = None) -> list[RowError]:
     """A frictionless report as ``RowError``s; ``record_keys`` names each table's rows by their primary key."""
-    errors = []
-    for task in report.tasks:
-        for error in task.errors:
-            e = error.to_descriptor()
-            row = e.get("rowNumber")
-            keys = (record_keys or {}).get(task.name)
-            record = keys[row - 2] if keys and row and 0 <= row - 2 < len(keys) else None
-            name = e.get("fieldName") or ",".join(e.get("fieldNames", [])) or None  # foreign keys name several
-            errors.append(RowError(task.name, e.get("type") or "error", e.get("note") or e.get("message") or "",
-                                   row, record, name, e.get("cell"), e.get("title"), tuple(e.get("cells") or ())))
+    errors = [row_error(task.name, error, (record_keys or {}).get(task.name))
+              for task in report.tasks for error in task.errors]
     if not report.valid and not errors:  # a package-level problem (a missing file, a broken descriptor)
         errors += [RowError("*", "package", str(e.message)) for e in report.errors[:1]]
     return errors

@@ -9,7 +9,6 @@ here knows about Dagster or the command line.
 from __future__ import annotations
 
 import math
-import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -92,19 +91,9 @@ def gate(tables: CoreTables) -> GateResult:
 
 
 def provenance(registry: Registry, wd: wikidata.FetchResult) -> dict:
-    """What made a release: the registry's checksum, the snapshot or live retrieval time, Wikidata revisions, git."""
+    """What made a release: the registry's checksum, the snapshot or live retrieval time, Wikidata revisions."""
     return {"registry_sha256": registry.sha256, **wd.retrieval,
-            "wikidata_revisions": {q: e.revision for q, e in sorted(wd.entities.items()) if e.revision},
-            "git_commit": _git_commit()}
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                             text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+            "wikidata_revisions": {q: e.revision for q, e in sorted(wd.entities.items()) if e.revision}}
 
 
 def release(gated: GateResult, registry: Registry, settings: Settings, prov: dict,

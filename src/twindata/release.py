@@ -14,6 +14,7 @@ import copy
 import hashlib
 import json
 import os
+import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -123,7 +124,7 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
     (staging / "CHANGELOG.md").write_text(entry + earlier.split("\n", 2)[-1] if earlier else entry, encoding="utf-8")
     files = {f: f"sha256:{sha256_file(staging / f)}" for f in ("CHANGELOG.md", "changes.json")}
     descriptor = _descriptor(metadata, record["to"], created, tuple(order), staging, schemas,
-                             {**provenance, "content_sha256": digest, "previous_version": record["from"], "files": files})
+                             {**provenance, "git_commit": _git_commit(), "content_sha256": digest, "previous_version": record["from"], "files": files})
     (staging / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     problems = verify_checksums(staging)  # the gate validated the rows; here: every file as written
     if problems:
@@ -136,6 +137,16 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
     versions["latest"] = record["to"]
     write_json_atomic(package_dir / "versions.json", versions)
     return PublishResult(metadata["name"], record["to"], target, True, digest)
+
+
+def _git_commit() -> str | None:
+    """The commit of the twindata checkout that wrote the release, where it runs from one."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 def _redirect_rows(renamed: dict[str, dict[str, str]], version: str, old_tables: dict) -> list[dict]:

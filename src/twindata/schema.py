@@ -1,7 +1,10 @@
-"""The Table Schemas in ``schemas/`` and everything derived from them: column order, Arrow types, registry schemas.
+"""The Table Schemas in ``schemas/`` and everything derived from them: the table list, column order, keys, Arrow
+types, the registry's schemas and the publishing policy of each field.
 
 The JSON files are the one source of truth for columns, types, constraints and docs; this module only reads and
-translates them. Nothing else restates a column list.
+translates them. Nothing else restates a column list. Two twindata properties ride along in the field descriptors
+(Table Schema allows them): "twindata:quarantine": "value" (a bad value from an outside source is blanked and the
+row kept, instead of holding back the row) and "twindata:from" (which outside source fills the field).
 """
 
 from __future__ import annotations
@@ -128,6 +131,11 @@ def quarantinable(table: str) -> set[str]:
     """Fields whose bad value from an outside source is blanked (the row published without it) instead of holding
     back the whole row: the fields a Table Schema marks with "twindata:quarantine": "value"."""
     return {f["name"] for f in _load(table)["fields"] if f.get("twindata:quarantine") == "value"}
+
+
+def outside_source(table: str, field: str) -> str | None:
+    """The outside source that fills a field where it is not the registry's ("twindata:from" in the Table Schema)."""
+    return fields(table)[field].get("twindata:from")
 
 
 def required(table: str) -> set[str]:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import jsonschema
 import pandas as pd
-from frictionless import Package, Resource, Schema
+from frictionless import FrictionlessException, Package, Resource, Schema
 
 from twindata import schema
 from twindata.errors import RegistryError, TwindataError
 from twindata.fsutil import read_json, sha256_files
-from twindata.issues import row_errors
+from twindata.issues import row_error
 from twindata.sources import Claim
 
 TABLES = ("cities", "partnerships", "claims", "images")
@@ -76,10 +76,7 @@ def read_registry(path: str | Path) -> Registry:
         resources.append(Resource(path=f"{name}.csv", name=name, encoding="utf-8",
                                   schema=Schema.from_descriptor(descriptors[name])))
     package = Package(resources=resources, basepath=str(folder))
-    report = package.validate(limit_errors=1)
-    if not report.valid:
-        raise _first_error(folder, report, descriptors)
-    frames = {r.name: _frame(r) for r in package.resources}
+    frames = {r.name: _read_checked(folder, r, descriptors) for r in package.resources}
     for name in TABLES:
         frames.setdefault(name, pd.DataFrame(columns=[f["name"] for f in descriptors[name]["fields"]], dtype=object))
     _check_rules(folder, metadata, frames)
@@ -99,10 +96,29 @@ def _read_metadata(file: Path) -> dict:
     return metadata
 
 
-def _first_error(folder: Path, report, descriptors: dict) -> RegistryError:
-    e = row_errors(report)[0]
-    if e.table == "*":
-        return RegistryError(str(folder), "package", None, None, e.message)
+def _read_checked(folder: Path, resource: Resource, descriptors: dict) -> pd.DataFrame:
+    """One pass over a registry file: its rows, typed, or the first error frictionless finds in them (header, cell,
+    primary key and foreign key errors alike)."""
+    names = [f.name for f in resource.schema.fields]
+    rows = []
+    try:
+        with resource:
+            if not resource.labels:
+                raise RegistryError(str(folder / resource.path), "file", None, None,
+                                    f"empty: the first row must name the columns ({', '.join(names)})")
+            for error in resource.header.errors:
+                raise _first_error(folder, resource.name, error, descriptors)
+            for row in resource.row_stream:
+                if row.errors:
+                    raise _first_error(folder, resource.name, row.errors[0], descriptors)
+                rows.append([row[n] for n in names])
+    except FrictionlessException as exc:
+        raise RegistryError(str(folder / (resource.path or "")), "file", None, None, exc.error.message) from None
+    return pd.DataFrame(rows, columns=names, dtype=object)
+
+
+def _first_error(folder: Path, table: str, error, descriptors: dict) -> RegistryError:
+    e = row_error(table, error)
     header = [f["name"] for f in descriptors[e.table]["fields"]]
     key = [e.cells[header.index(k)] for k in descriptors[e.table]["primaryKey"] if header.index(k) < len(e.cells)]
     record = f"row {e.row}" if e.row else "file"
@@ -122,12 +138,6 @@ def _explain(e) -> str:
     if kind == "foreign-key":
         return f"foreign key: {note}"
     return f"{(e.title or kind).lower()}: {note}"
-
-
-def _frame(resource: Resource) -> pd.DataFrame:
-    names = [f.name for f in resource.schema.fields]
-    rows = [[row[n] for n in names] for row in resource.read_rows()]
-    return pd.DataFrame(rows, columns=names, dtype=object)
 
 
 def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) -> None:
