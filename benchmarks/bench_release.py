@@ -22,7 +22,7 @@ from pathlib import Path
 
 from report import save_report
 
-from twindata.release import verify_release
+from twindata.verify import verify_release
 
 HERE = Path(__file__).parent
 PACKAGE = HERE / "out" / "synthetic" / "synthetic-twinning"
@@ -53,9 +53,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-frictionless", action="store_true")
     args = parser.parse_args()
-    if not (PACKAGE / "1.1.0").is_dir():
+    if not (PACKAGE / "2.1.0").is_dir():
         subprocess.run([PY, str(HERE / "make_synthetic.py")], check=True)
-    old, new = PACKAGE / "1.0.0", PACKAGE / "1.1.0"
+    old, new = PACKAGE / "2.0.0", PACKAGE / "2.1.0"
     diff_cmd = [PY, "-m", "twindata.cli", "diff", str(old), str(new), "--json"]
     floor_cmd = [PY, "-c", f"import pyarrow.parquet as pq; pq.read_table('{old}/data/partnerships.parquet'); "
                            f"pq.read_table('{new}/data/partnerships.parquet')"]

@@ -21,8 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from wikimedia_server import LoopbackWikimedia  # noqa: E402
 from test_faults import _bielefeld_registry  # noqa: E402
 
-from twindata.http import ClientConfig, WikimediaClient  # noqa: E402
-from twindata.pipeline import RunOptions, run  # noqa: E402
+from twindata.http import WikimediaClient  # noqa: E402
+from twindata.pipeline import run  # noqa: E402
+from twindata.settings import load_settings  # noqa: E402
 from twindata.sources import commons, wikidata  # noqa: E402
 
 from report import save_report  # noqa: E402
@@ -39,7 +40,7 @@ def main() -> None:
     report = {}
     with LoopbackWikimedia() as server, tempfile.TemporaryDirectory() as tmp:
         os.environ.update(server.env(), TWINDATA_CACHE_DIR=str(Path(tmp) / "cache"))
-        client = WikimediaClient(ClientConfig.from_env())
+        client = WikimediaClient(load_settings(live=True))
         qids = ["Q1295", "Q2112", "Q4115189"] + [f"Q{n}" for n in range(1, args.entities - 2)]
         titles = RECORDED_TITLES + [f"File:Absent {n}.jpg" for n in range(args.images - len(RECORDED_TITLES))]
         server.split_imageinfo_after = 2  # make every batch need one continuation
@@ -53,9 +54,9 @@ def main() -> None:
         server.split_imageinfo_after = None
         server.requests.clear()
         registry = _bielefeld_registry(Path(tmp))
-        first = run(RunOptions(registry=registry, out=Path(tmp) / "out", live=True))
+        first = run(load_settings(registry=registry, out=Path(tmp) / "out", live=True))
         first_commons = server.count("/commons")
-        second = run(RunOptions(registry=registry, out=Path(tmp) / "out", live=True))
+        second = run(load_settings(registry=registry, out=Path(tmp) / "out", live=True))
         report["incremental"] = {"first_run": first.requests, "rerun": second.requests,
                                  "rerun_commons_requests_seen_by_server": server.count("/commons") - first_commons}
     save_report("bench_requests", report)

@@ -217,7 +217,9 @@ def _asof(args) -> int:
         raise TwindataError(f"{release}: not a release folder (no data/partnerships.parquet)")
     rows = asof(release, day, args.city)
     certain = rows[rows["in_force"] == "yes"]
-    print(f"In force on {day.isoformat()}" + (f" for {args.city}" if args.city else "") + f" ({release}): {len(certain)}")
+    undetermined = len(rows) - len(certain)
+    print(f"In force on {day.isoformat()}" + (f" for {args.city}" if args.city else "") + f" ({release}): {len(certain)}"
+          + (f" (and {undetermined} undetermined)" if undetermined else ""))
     for r in rows.to_dict("records"):
         years = f"{_text(r['start_year'])}–{_text(r['end_year'])}"
         mark = "" if r["in_force"] == "yes" else "  [undetermined: the dates do not say]"
