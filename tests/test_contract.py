@@ -120,6 +120,8 @@ def test_dortmund_at_the_end_of_2013(release):
     assert "Dortmund – Trabzon: project_partnership 2010–2014, active, confirmed" in text.stdout
     bad = cli("asof", "2013-31-12", "--release", str(release))
     assert bad.returncode == 1 and "2013-31-12" in bad.stderr and "Traceback" not in bad.stderr
+    old = cli("asof", "2013-12-31", "--release", str(FIXTURES / "release-1.0.0" / PACKAGE / "1.0.0"))
+    assert old.returncode == 1 and "not a release of data contract 2" in old.stderr and "Traceback" not in old.stderr
 
 
 def test_upgrade_from_1x_publishes_2_0_0_and_maps_every_old_id(tmp_path):

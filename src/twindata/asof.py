@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from twindata.errors import TwindataError
+
 YES, NO, UNDETERMINED = "yes", "no", "undetermined"
 
 
@@ -58,10 +60,26 @@ def in_force(partnerships: pd.DataFrame, cities: pd.DataFrame, day: date, city: 
         .drop(columns="_uncertain").reset_index(drop=True)
 
 
+NEEDED = {"partnerships": ("city_a_id", "city_b_id", "start_year", "start_date", "end_year", "end_date", "status",
+                            "status_since_year"), "cities": ("city_id", "name")}
+
+
 def read_tables(release: Path, *names: str) -> dict[str, pd.DataFrame]:
     """Published tables of a release folder, from its Parquet files (nullable integers, dates as dates)."""
     nullable = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
-    return {n: pq.read_table(Path(release) / "data" / f"{n}.parquet").to_pandas(types_mapper=nullable) for n in names}
+    tables = {}
+    for n in names:
+        path = Path(release) / "data" / f"{n}.parquet"
+        if not path.is_file():
+            raise TwindataError(f"{release}: not a release folder (no data/{n}.parquet)")
+        try:
+            tables[n] = pq.read_table(path).to_pandas(types_mapper=nullable)
+        except (OSError, pa.ArrowException) as exc:
+            raise TwindataError(f"{path}: cannot be read as Parquet: {exc}") from None
+        missing = [c for c in NEEDED.get(n, ()) if c not in tables[n].columns]
+        if missing:
+            raise TwindataError(f"{path}: no column {', '.join(missing)}: not a release of data contract 2 or later")
+    return tables
 
 
 def asof(release: Path, day: date, city: str | None = None) -> pd.DataFrame:

@@ -213,8 +213,6 @@ def _asof(args) -> int:
     except ValueError:
         raise TwindataError(f"date {args.date!r}: not a day in the form YYYY-MM-DD") from None
     release = args.release or _latest_release(args.out)
-    if not (Path(release) / "data" / "partnerships.parquet").is_file():
-        raise TwindataError(f"{release}: not a release folder (no data/partnerships.parquet)")
     rows = asof(release, day, args.city)
     certain = rows[rows["in_force"] == "yes"]
     undetermined = len(rows) - len(certain)

@@ -8,6 +8,7 @@ model's fields, so nothing here is restated elsewhere.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import requests
@@ -58,8 +59,6 @@ class Settings(BaseSettings):
         return None if self.live else (self.snapshot or default_snapshot())
 
     def cache_path(self) -> Path:
-        import os
-
         return self.cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "twindata"
 
     @property
