@@ -1,0 +1,364 @@
+"""Table Schemas compiled to vectorised checks over Arrow columns: the same findings as frictionless-py, in one pass.
+
+``compile_schema`` turns a Table Schema into checks (types and formats, required, unique, primary keys single and
+composite, enum, pattern, minimum/maximum, minLength/maxLength; foreign keys as joins in ``foreign_key_errors``) and
+refuses, when the schema is loaded, anything it does not support. ``check`` runs them over a table of CSV cells read
+as text. Every cell whose verdict the vectorised path decides exactly (ASCII numbers and dates in their plain forms,
+http(s) URLs, patterns over ASCII text) is decided there; the rare others (" 1", "2019-1-1", non-ASCII text under a
+pattern, which Python's ``re`` reads differently from RE2) are read by frictionless's own cell reader of that field,
+so that the findings equal frictionless's by construction. A table whose header or row structure is not plain
+(labels that differ from the schema, blank rows, rows with missing or extra cells) is validated by frictionless
+whole. The differential tests hold the two to the same (row, field, rule) findings.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from twindata.errors import TwindataError
+from twindata.issues import RowError
+
+TYPES = {"string", "integer", "number", "boolean", "date"}
+FORMATS = {None, "default", "uri"}  # "uri" on strings only
+CONSTRAINTS = {"required", "unique", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength"}
+FIELD_KEYS = {"name", "type", "format", "title", "description", "constraints", "example", "twindata:quarantine",
+              "twindata:from"}
+TABLE_KEYS = {"$schema", "title", "description", "fields", "primaryKey", "foreignKeys", "missingValues"}
+TRUE_VALUES, FALSE_VALUES = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
+# cells of these forms are read exactly alike by Arrow and by Python (int(), float(), strptime, rfc3986)
+_PLAIN = {
+    "integer": r"^-?[0-9]{1,18}$",
+    "number": r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$",
+    "date": r"^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}$",  # Python has no year 0
+    "uri": r"^https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*$",
+}
+_ARROW = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(), "string": pa.string()}
+_ASCII_LINE = r"^[ -~\t]*$"  # where RE2 and Python's re agree on a pattern
+
+
+@dataclass
+class CompiledTable:
+    """A Table Schema ready to check tables: its fields, keys and missing values."""
+
+    name: str
+    descriptor: dict
+    fields: list[dict]
+    primary_key: list[str]
+    foreign_keys: list[dict]
+    missing_values: list[str]
+    _frictionless: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def names(self) -> list[str]:
+        return [f["name"] for f in self.fields]
+
+    def cell_reader(self, name: str):
+        """frictionless's own reader of one field's cells (value, notes), for the cells the fast path leaves."""
+        if name not in self._frictionless:
+            from frictionless import Schema
+
+            schema = Schema.from_descriptor({"fields": self.fields, "missingValues": self.missing_values})
+            self._frictionless[name] = schema.get_field(name).create_cell_reader()
+        return self._frictionless[name]
+
+
+def compile_schema(name: str, descriptor: dict) -> CompiledTable:
+    """Check that every property of a Table Schema is one the compiled checks support; refuse the first that is not."""
+    where = f"schemas/{name}.json"
+    unknown = set(descriptor) - TABLE_KEYS
+    if unknown:
+        raise TwindataError(f"{where}: property {sorted(unknown)[0]!r} is not supported by the compiled checks")
+    for f in descriptor["fields"]:
+        fname = f.get("name")
+        for key in set(f) - FIELD_KEYS:
+            raise TwindataError(f"{where}: field {fname!r}: property {key!r} is not supported by the compiled checks")
+        if f.get("type", "any") not in TYPES:
+            raise TwindataError(f"{where}: field {fname!r}: type {f.get('type')!r} is not supported by the compiled checks")
+        if f.get("format") not in FORMATS or (f.get("format") == "uri" and f["type"] != "string"):
+            raise TwindataError(f"{where}: field {fname!r}: format {f.get('format')!r} is not supported by the compiled checks")
+        for key in set(f.get("constraints", {})) - CONSTRAINTS:
+            raise TwindataError(f"{where}: field {fname!r}: constraint {key!r} is not supported by the compiled checks")
+        pattern = f.get("constraints", {}).get("pattern")
+        if pattern is not None:
+            try:
+                pc.match_substring_regex(pa.array([""]), f"^(?:{pattern})$")
+                re.compile(pattern)
+            except (pa.ArrowInvalid, re.error) as exc:
+                raise TwindataError(f"{where}: field {fname!r}: pattern {pattern!r} cannot be compiled: {exc}") from None
+    for fk in descriptor.get("foreignKeys", []):
+        if len(fk["fields"]) != len(fk["reference"]["fields"]):
+            raise TwindataError(f"{where}: foreign key {fk['fields']}: as many fields as it references are needed")
+    return CompiledTable(name, descriptor, [dict(f) for f in descriptor["fields"]], list(descriptor.get("primaryKey", [])),
+                         list(descriptor.get("foreignKeys", [])), list(descriptor.get("missingValues", [""])))
+
+
+@dataclass
+class Checked:
+    """The findings on one table, and each field's values as keys (normalised text; null where missing or bad)."""
+
+    table: str
+    rows: int
+    errors: list[RowError]
+    keys: dict[str, pa.Array]
+    plain: bool = True  # False: structure or header not plain, frictionless decided
+
+
+def read_text(source: bytes | Path, compiled: CompiledTable) -> pa.Table | None:
+    """The CSV's cells as text, one column per field; None where its header or rows are not plain (a byte-order
+    mark, other labels, rows with missing or extra cells, blank rows, bytes that are not UTF-8)."""
+    bad_rows = []
+    try:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        if data.startswith(b"\xef\xbb\xbf"):
+            return None
+        header = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+        if header.split(",") != [f'"{n}"' for n in compiled.names] and header.split(",") != compiled.names:
+            return None
+        table = pacsv.read_csv(io.BytesIO(data), read_options=pacsv.ReadOptions(use_threads=True),
+                               parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                                                invalid_row_handler=lambda row: bad_rows.append(row) or "skip"),
+                               convert_options=pacsv.ConvertOptions(
+                                   column_types={n: pa.string() for n in compiled.names}, strings_can_be_null=False,
+                                   quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError):
+        return None
+    if bad_rows or table.column_names != compiled.names:
+        return None
+    if table.num_rows and table.num_columns:  # a blank row (every cell empty) is frictionless's to report
+        blank = pc.equal(table.column(0), "")
+        for name in table.column_names[1:]:
+            blank = pc.and_(blank, pc.equal(table.column(name), ""))
+        if pc.any(blank).as_py():
+            return None
+    return table
+
+
+def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = None) -> Checked:
+    """Every finding of ``text`` (cells as read from CSV) against the compiled schema, but foreign keys."""
+    errors: list[RowError] = []
+    keys: dict[str, pa.Array] = {}
+    n = text.num_rows
+    for f in compiled.fields:
+        column = text.column(f["name"]).combine_chunks() if n else pa.array([], pa.string())
+        key, field_errors = _check_field(compiled, f, column)
+        keys[f["name"]] = key
+        errors += field_errors
+    for f in compiled.fields:
+        if f.get("constraints", {}).get("unique"):
+            for i in _repeats(keys[f["name"]]):
+                errors.append(RowError(compiled.name, "unique-error", "the same as in an earlier row", i + 2, None,
+                                       f["name"], text.column(f["name"])[i].as_py(), "Unique Error"))
+    if compiled.primary_key:
+        parts = [keys[k] for k in compiled.primary_key]
+        all_null = _all_null(parts)
+        for i in pc.indices_nonzero(all_null).to_pylist():
+            errors.append(RowError(compiled.name, "primary-key", 'cells composing the primary keys are all "None"',
+                                   i + 2, None, None, None, "PrimaryKey Error"))
+        for i in _repeats(_joined(parts, all_null)):
+            errors.append(RowError(compiled.name, "primary-key", "the same as in an earlier row", i + 2, None, None,
+                                   None, "PrimaryKey Error"))
+    if record_keys:
+        errors = [_named(e, record_keys) for e in errors]
+    return Checked(compiled.name, n, errors, keys)
+
+
+def _named(e: RowError, record_keys: list) -> RowError:
+    i = (e.row or 0) - 2
+    record = record_keys[i] if 0 <= i < len(record_keys) else None
+    return RowError(e.table, e.rule, e.message, e.row, record, e.field, e.value, e.title, e.cells)
+
+
+def _check_field(compiled: CompiledTable, f: dict, column: pa.Array) -> tuple[pa.Array, list[RowError]]:
+    """Type, format and constraints of one column; its values as keys."""
+    kind, constraints = f.get("type", "string"), f.get("constraints", {})
+    missing = pc.is_in(column, value_set=pa.array(compiled.missing_values, pa.string()))
+    plain_form = _PLAIN.get("uri" if f.get("format") == "uri" else kind)
+    if kind == "boolean":
+        plain = pc.is_in(column, value_set=pa.array(TRUE_VALUES + FALSE_VALUES))
+    elif plain_form:
+        plain = pc.match_substring_regex(column, plain_form)
+    else:
+        plain = pa.array([True] * len(column), pa.bool_())
+    pattern = constraints.get("pattern")
+    if pattern is not None:  # Python's re and RE2 agree on ASCII lines only
+        plain = pc.and_(plain, pc.match_substring_regex(column, _ASCII_LINE))
+    typed = _cast(kind, column, pc.and_(plain, pc.invert(missing)))
+    if kind == "date":  # strptime rolls 2019-02-30 over: a plain date must read back as itself
+        same = pc.equal(pc.strftime(typed, "%Y-%m-%d"), column)
+        plain = pc.and_(plain, pc.fill_null(pc.or_(same, missing), False))
+        typed = pc.if_else(plain, typed, pa.scalar(None, pa.date32()))
+    fast = pc.and_(plain, pc.invert(missing))
+    errors, rows = [], {}
+    name, table = f["name"], compiled.name
+
+    def flag(mask: pa.Array, rule: str, note: str) -> None:
+        for i in pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist():
+            rows.setdefault(i, []).append((rule, note))
+
+    if constraints.get("required"):
+        flag(missing, "constraint-error", 'constraint "required" is "True"')
+    if constraints.get("enum") is not None:
+        allowed = _cast(kind, pa.array([str(v) for v in constraints["enum"]]), None)
+        flag(pc.and_(fast, pc.invert(pc.is_in(typed, value_set=allowed))), "constraint-error",
+             f'constraint "enum" is "{constraints["enum"]}"')
+    if pattern is not None:
+        flag(pc.and_(fast, pc.invert(pc.match_substring_regex(column, f"^(?:{pattern})$"))), "constraint-error",
+             f'constraint "pattern" is "{pattern}"')
+    for bound, op in (("minimum", pc.less), ("maximum", pc.greater)):
+        if constraints.get(bound) is not None:
+            limit = _cast(kind, pa.array([str(constraints[bound])]), None)[0]
+            flag(pc.and_(fast, op(typed, limit)), "constraint-error", f'constraint "{bound}" is "{constraints[bound]}"')
+    for bound, op in (("minLength", pc.less), ("maxLength", pc.greater)):
+        if constraints.get(bound) is not None:
+            flag(pc.and_(fast, op(pc.utf8_length(column), constraints[bound])), "constraint-error",
+                 f'constraint "{bound}" is "{constraints[bound]}"')
+    key = pc.if_else(fast, _normalised(kind, typed, column), pa.scalar(None, pa.string()))
+    odd = pc.indices_nonzero(pc.and_(pc.invert(plain), pc.invert(missing))).to_pylist()
+    if odd:  # decided by frictionless's own reader of this field
+        reader = compiled.cell_reader(name)
+        values = key.to_pylist()
+        for i in odd:
+            value, notes = reader(column[i].as_py())
+            values[i] = None if notes and "type" in notes or value is None else _normalise_value(kind, value)
+            for rule_name, note in (notes or {}).items():
+                rows.setdefault(i, []).append(("type-error" if rule_name == "type" else "constraint-error", note))
+        key = pa.array(values, pa.string())
+    for i, found in sorted(rows.items()):
+        value = column[i].as_py()
+        for rule, note in found:
+            errors.append(RowError(table, rule, note, i + 2, None, name, value,
+                                   "Type Error" if rule == "type-error" else "Constraint Error"))
+    return key, errors
+
+
+def _cast(kind: str, column: pa.Array, where: pa.Array | None) -> pa.Array:
+    """The cells of a plain form as typed values (null elsewhere)."""
+    if kind == "string":
+        return column
+    if where is not None:
+        column = pc.if_else(where, column, pa.scalar(None, pa.string()))
+    if kind == "boolean":
+        return pc.if_else(pc.is_in(column, value_set=pa.array(TRUE_VALUES)), True,
+                          pc.if_else(pc.is_in(column, value_set=pa.array(FALSE_VALUES)), False,
+                                     pa.scalar(None, pa.bool_())))
+    if kind == "date":
+        return pc.cast(pc.strptime(column, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32())
+    return pc.cast(column, _ARROW[kind])
+
+
+def _normalised(kind: str, typed: pa.Array, column: pa.Array) -> pa.Array:
+    """Typed values as text keys, equal where frictionless's typed values are equal."""
+    if kind == "string":
+        return column
+    if kind == "boolean":
+        return pc.if_else(typed, "true", "false")
+    if kind == "number":
+        return pc.cast(typed, pa.string())
+    return pc.cast(typed, pa.string())
+
+
+def _normalise_value(kind: str, value) -> str:
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "number":
+        return pa.array([float(value)], pa.float64()).cast(pa.string())[0].as_py()
+    if kind == "date":
+        return value.isoformat()
+    return str(value)
+
+
+def _all_null(parts: list[pa.Array]) -> pa.Array:
+    mask = pc.is_null(parts[0])
+    for p in parts[1:]:
+        mask = pc.and_(mask, pc.is_null(p))
+    return mask
+
+
+def _joined(parts: list[pa.Array], all_null: pa.Array | None = None) -> pa.Array:
+    """One key per row from several (null marked apart from empty text); null where every part is null."""
+    if len(parts) == 1:
+        return parts[0]
+    joined = pc.binary_join_element_wise(*[pc.fill_null(p, "\x00") for p in parts], "\x1f")
+    return pc.if_else(all_null if all_null is not None else _all_null(parts), pa.scalar(None, pa.string()), joined)
+
+
+def _repeats(key: pa.Array) -> list[int]:
+    """Positions of rows whose non-null key an earlier row already has."""
+    if not len(key):
+        return []
+    table = pa.table({"k": key, "i": pa.array(range(len(key)), pa.int64())}).filter(pc.is_valid(key))
+    first = table.group_by("k", use_threads=False).aggregate([("i", "min")]).column("i_min")
+    return sorted(pc.filter(table.column("i"), pc.invert(pc.is_in(table.column("i"), value_set=first))).to_pylist())
+
+
+def foreign_key_errors(compiled: dict[str, CompiledTable], checked: dict[str, Checked],
+                       keep: dict[str, pa.Array] | None = None) -> list[RowError]:
+    """A row error for each row whose foreign key the referenced table lacks (rows whose key cells are all empty
+    refer to nothing). ``keep`` restricts each referenced table to the rows it keeps (the cascade of quarantine)."""
+    errors = []
+    for name, c in compiled.items():
+        if name not in checked:
+            continue
+        for fk in c.foreign_keys:
+            ref = fk["reference"]["resource"]
+            if ref not in checked:
+                continue
+            child = [checked[name].keys[f] for f in fk["fields"]]
+            parent = [checked[ref].keys[f] for f in fk["reference"]["fields"]]
+            parent_key = _joined(parent)
+            if keep is not None and ref in keep:
+                parent_key = pc.filter(parent_key, keep[ref])
+            all_null = _all_null(child)
+            found = pc.or_(all_null, pc.fill_null(pc.is_in(_joined(child, all_null), value_set=parent_key), False))
+            rows = pc.indices_nonzero(pc.invert(found)).to_pylist()
+            if keep is not None and name in keep:
+                kept = keep[name]
+                rows = [i for i in rows if kept[i].as_py()]
+            for i in rows:
+                values = [p[i].as_py() for p in child]
+                errors.append(RowError(
+                    name, "foreign-key", f'for "{", ".join(fk["fields"])}": values "{", ".join(str(v) for v in values)}" '
+                    f'not found in the lookup table "{ref}" as "{", ".join(fk["reference"]["fields"])}"',
+                    i + 2, None, ",".join(fk["fields"]), None, "ForeignKey Error"))
+    return errors
+
+
+def frictionless_errors(compiled: dict[str, CompiledTable], sources: dict[str, bytes | Path]) -> list[RowError]:
+    """frictionless's own findings on the same tables, as one package (the reference the fast checks must equal)."""
+    from frictionless import Package, Resource, Schema
+
+    from twindata.issues import row_errors
+
+    resources = []
+    for name, source in sources.items():
+        descriptor = {k: v for k, v in compiled[name].descriptor.items() if k != "$schema"}
+        descriptor["foreignKeys"] = [fk for fk in descriptor.get("foreignKeys", [])
+                                     if fk["reference"]["resource"] in sources]
+        options = {"data": source} if isinstance(source, bytes) else {"path": str(source)}
+        resources.append(Resource(**options, format="csv", name=name, encoding="utf-8",
+                                  schema=Schema.from_descriptor(descriptor)))
+    return row_errors(Package(resources=resources).validate(limit_errors=10_000_000))
+
+
+def validate_tables(compiled: dict[str, CompiledTable], sources: dict[str, bytes | Path],
+                    record_keys: dict[str, list] | None = None) -> tuple[list[RowError], dict[str, Checked]]:
+    """Every finding over a set of CSV tables (foreign keys between them included): the fast checks, and frictionless
+    for a table whose structure is not plain (then for the whole set, so that its foreign keys are checked alike)."""
+    texts = {name: read_text(source, compiled[name]) for name, source in sources.items()}
+    if any(t is None for t in texts.values()):
+        return frictionless_errors(compiled, sources), {}
+    checked = {name: check(compiled[name], text, (record_keys or {}).get(name)) for name, text in texts.items()}
+    errors = [e for c in checked.values() for e in c.errors] + foreign_key_errors(compiled, checked)
+    return errors, checked
+
+
+def finding(e: RowError) -> tuple:
+    """What the differential tests compare: table, row, field and rule."""
+    return (e.table, e.row, e.field, e.rule)
