@@ -1,31 +1,37 @@
-"""The validation gate: every table is checked against its Table Schema (frictionless, on the CSV bytes about to be
-published, held in memory; foreign keys as joins over the Arrow tables) and against the publishing policies beside
-them (only free licences), once per run.
+"""The validation gate, once per run: every table against its Table Schema, compiled to vectorised checks
+(``twindata.validator``) over the CSV bytes about to be published, and against the publishing policies beside them
+(only free licences).
 
-A bad row or value that came from Wikidata or Commons is quarantined into ``data_issues`` with the reason and the
-check runs again, so that quarantines cascade along foreign keys; which values may be blanked instead of holding
-back the row is marked in the Table Schemas ("twindata:quarantine": "value"). An error in the registry's own data is
-the gate's verdict (``GateResult.errors``): the CLI stops with it, the Dagster checks report it. The gate writes no
-file: the tables it passes and their CSV bytes are what a release publishes.
+One pass: a bad row or value that came from Wikidata or Commons is quarantined into ``data_issues`` with the reason,
+and the quarantine cascades along foreign keys by joins against the rows that stay (a partner city held back takes
+its partnerships and their assertions with it). Which values may be blanked instead of holding back the row is
+marked in the Table Schemas ("twindata:quarantine": "value"). An error in the registry's own data is the gate's
+verdict (``GateResult.errors``): the CLI stops with it, the Dagster checks report it. The gate writes no file: the
+tables it passes and their CSV bytes are what a release publishes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-from frictionless import Package, Resource, Schema
 
 from twindata import licences, schema
 from twindata.core import EXTERNAL, ORIGIN, CoreTables
-from twindata.errors import GateError, TwindataError
-from twindata.issues import DataIssue, Issues, RowError, row_errors
+from twindata.errors import GateError
+from twindata.issues import DataIssue, Issues, RowError
 from twindata.tables import csv_bytes, sort_order, to_arrow
+from twindata.validator import CompiledTable, check, compile_schema, foreign_key_errors, read_text
 
-MAX_ROUNDS = 20  # each round quarantines at least one row; quarantines cascade along foreign keys
 POLICIES = {"images": licences.check_images}  # rules beside the Table Schemas, by table
+
+
+@cache
+def compiled(table: str) -> CompiledTable:
+    """A published table's schema, compiled once (anything unsupported is refused here, at load time)."""
+    return compile_schema(table, schema.table_schema(table))
 
 
 @dataclass
@@ -66,101 +72,102 @@ class GateResult:
         return merged
 
 
-def validate(csv: dict[str, bytes], record_keys: dict[str, list] | None = None) -> list[RowError]:
-    """frictionless's row-level errors of CSV bytes by table: types, formats, constraints, primary keys. Foreign keys
-    are ``foreign_key_errors``'s (a join over the Arrow tables instead of frictionless's lookups)."""
-    resources = []
-    for t, data in csv.items():
-        descriptor = schema.table_schema(t)
-        descriptor.pop("foreignKeys", None)
-        resources.append(Resource(data=data, format="csv", name=t, encoding="utf-8",
-                                  schema=Schema.from_descriptor(descriptor)))
-    return row_errors(Package(resources=resources).validate(limit_errors=100_000), record_keys)
-
-
-def foreign_key_errors(arrows: dict[str, pa.Table], record_keys: dict[str, list]) -> list[RowError]:
-    """A row error for each value of a foreign key that the referenced table lacks (empty values refer to nothing
-    and pass, as in frictionless). A foreign key into a table not given is left out."""
-    errors = []
-    for t, arrow in arrows.items():
-        for fk in schema.foreign_keys(t):
-            ref = fk["reference"]["resource"]
-            if ref not in arrows:
-                continue
-            if len(fk["fields"]) != 1:
-                raise TwindataError(f"schemas/{t}.json: the gate checks single-field foreign keys only, not {fk['fields']}")
-            field, target = fk["fields"][0], fk["reference"]["fields"][0]
-            values = arrow.column(field)
-            found = pc.fill_null(pc.is_in(values, value_set=arrows[ref].column(target)), True)
-            keys = record_keys.get(t) or []
-            for i in pc.indices_nonzero(pc.invert(found)).to_pylist():
-                value = values[i].as_py()
-                errors.append(RowError(t, "foreign-key", f'for "{field}": values "{value}" not found in the lookup '
-                                       f'table "{ref}" as "{target}"', i + 2, keys[i] if i < len(keys) else None,
-                                       field, None, "ForeignKey Error"))
-    return errors
+def _typed(frames: dict[str, pd.DataFrame], tables: list[str]):
+    """Sorted Arrow tables, their row positions in the frames, and their CSV bytes."""
+    arrows, positions, csv = {}, {}, {}
+    for t in tables:
+        unsorted = to_arrow(frames[t], t)
+        order = sort_order(unsorted, t)
+        arrows[t], positions[t] = unsorted.take(order), order.to_pylist()
+        csv[t] = csv_bytes(arrows[t])
+    return arrows, positions, csv
 
 
 def run_gate(core: CoreTables) -> GateResult:
-    """Validate the tables, quarantining bad outside rows and values, until they pass or an error of the registry's
-    own data remains. The input frames are left as they are."""
+    """Check the tables in one pass, quarantine what outside sources got wrong (cascading by joins), and return the
+    tables that stay, or the registry's own errors. The input frames are left as they are."""
     frames = {t: df.reset_index(drop=True).copy() for t, df in core.frames.items()}
     issues = Issues(list(core.issues.rows))
     tables = [t for t in schema.published_tables() if t in frames]
-    for _ in range(MAX_ROUNDS):
-        arrows, positions, csv = {}, {}, {}
-        for t in tables:
-            unsorted = to_arrow(frames[t], t)
-            order = sort_order(unsorted, t)
-            arrows[t], positions[t] = unsorted.take(order), order.to_pylist()
-            csv[t] = csv_bytes(arrows[t])
-        arrows["data_issues"] = _issues_table(issues)  # checked in the same pass; final once nothing is held back
-        csv["data_issues"] = csv_bytes(arrows["data_issues"])
-        keys = {t: _record_keys(arrows[t], t) for t in tables}
-        errors = validate(csv, keys) + foreign_key_errors(arrows, keys)
-        errors += [e for t, check in POLICIES.items() if t in arrows for e in check(arrows[t])]
-        if not errors:
-            return GateResult(arrows, csv, [], issues.rows[len(core.issues.rows):])
-        fatal = _quarantine(frames, positions, errors, issues)
-        if fatal:
-            return GateResult(arrows, csv, fatal, issues.rows[len(core.issues.rows):])
-    return GateResult(arrows, csv, [RowError("*", "gate", f"still invalid after {MAX_ROUNDS} rounds of quarantine")],
-                      issues.rows[len(core.issues.rows):])
+    arrows, positions, csv = _typed(frames, tables)
+    keys = {t: _record_keys(arrows[t], t) for t in tables}
+    checked = {t: check(compiled(t), read_text(csv[t], compiled(t), blank_rows=True), keys[t]) for t in tables}
+    errors = [e for c in checked.values() for e in c.errors]
+    errors += [e for t, policy in POLICIES.items() if t in arrows for e in policy(arrows[t])]
+    held = _Quarantine(frames, positions, issues)
+    held.decide(errors)
+    while not held.fatal:  # the cascade: rows whose parent row was held back, by joins against the rows kept
+        keep = {t: pa.array([i not in held.dropped[t] for i in range(arrows[t].num_rows)]) for t in tables}
+        cascade = [e for e in foreign_key_errors({t: compiled(t) for t in tables}, checked, keep)
+                   if e.row - 2 not in held.dropped[e.table]]
+        if not cascade:
+            break
+        held.decide([_named(e, keys) for e in cascade])
+    if held.fatal:
+        return _result(arrows, csv, issues, core, held.fatal)
+    if held.changed:
+        frames = held.apply()
+        arrows, _, csv = _typed(frames, tables)
+    return _result(arrows, csv, issues, core, [])
 
 
-def _issues_table(issues: Issues) -> pa.Table:
+class _Quarantine:
+    """What to hold back: values to blank and rows to drop (by their position in the sorted tables), and the
+    errors that are the registry's own."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame], positions: dict[str, list[int]], issues: Issues):
+        self.frames, self.positions, self.issues = frames, positions, issues
+        self.dropped: dict[str, set[int]] = {t: set() for t in positions}
+        self.blanked: list[tuple[str, int, str]] = []
+        self.fatal: list[RowError] = []
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.blanked) or any(self.dropped.values())
+
+    def decide(self, errors: list[RowError]) -> None:
+        for err in errors:
+            if err.row is None or err.table not in self.positions:  # a package-level error
+                self.fatal.append(err)
+                continue
+            position = err.row - 2
+            record = self.frames[err.table].loc[self.positions[err.table][position]]
+            reason = f"{err.rule}: {err.message}"
+            if err.field and err.field in record[EXTERNAL] and err.field in schema.quarantinable(err.table):
+                self.issues.add("quarantined_value", err.table, err.record or str(err.row), err.field, err.value,
+                                schema.outside_source(err.table, err.field), reason)
+                self.blanked.append((err.table, position, err.field))
+            elif record[ORIGIN] != "registry":
+                if position not in self.dropped[err.table]:
+                    self.issues.add("quarantined_row", err.table, err.record or str(err.row), err.field, err.value,
+                                    record[ORIGIN], reason)
+                self.dropped[err.table].add(position)
+            else:
+                self.fatal.append(err)
+
+    def apply(self) -> dict[str, pd.DataFrame]:
+        frames = {t: df.copy() for t, df in self.frames.items()}
+        for table, position, name in self.blanked:
+            frames[table].at[self.positions[table][position], name] = None
+        for table, positions in self.dropped.items():
+            frames[table] = frames[table].drop(index=[self.positions[table][p] for p in positions]).reset_index(drop=True)
+        return frames
+
+
+def _named(e: RowError, keys: dict[str, list]) -> RowError:
+    record = keys[e.table][e.row - 2] if keys.get(e.table) else None
+    return RowError(e.table, e.rule, e.message, e.row, record, e.field, e.value, e.title)
+
+
+def _result(arrows, csv, issues: Issues, core: CoreTables, fatal: list[RowError]) -> GateResult:
     arrow = to_arrow(pd.DataFrame(issues.records(), columns=schema.columns("data_issues"), dtype=object), "data_issues")
-    return arrow.take(sort_order(arrow, "data_issues"))
+    arrows["data_issues"] = arrow.take(sort_order(arrow, "data_issues"))
+    csv["data_issues"] = csv_bytes(arrows["data_issues"])
+    own = check(compiled("data_issues"), read_text(csv["data_issues"], compiled("data_issues"), blank_rows=True))
+    return GateResult(arrows, csv, fatal + own.errors, issues.rows[len(core.issues.rows):])
 
 
 def _record_keys(arrow: pa.Table, table: str) -> list[str]:
     key = schema.primary_key(table)
     columns = [arrow.column(k).to_pylist() for k in key]
     return [" / ".join(str(v) for v in values) for values in zip(*columns)] if key else []
-
-
-def _quarantine(frames, positions, errors: list[RowError], issues: Issues) -> list[RowError]:
-    """Hold back what outside sources got wrong; return the errors that are the registry's own."""
-    fatal, drop = [], {t: set() for t in frames}
-    for err in errors:
-        if err.row is None or err.table not in positions:  # a package-level error, or one of data_issues itself
-            fatal.append(err)
-            continue
-        index = positions[err.table][err.row - 2]
-        record = frames[err.table].loc[index]
-        reason = f"{err.rule}: {err.message}"
-        if err.field and err.field in record[EXTERNAL] and err.field in schema.quarantinable(err.table):
-            issues.add("quarantined_value", err.table, err.record or str(err.row), err.field, err.value,
-                       schema.outside_source(err.table, err.field), reason)
-            frames[err.table].at[index, err.field] = None
-        elif record[ORIGIN] != "registry":
-            if index not in drop[err.table]:
-                issues.add("quarantined_row", err.table, err.record or str(err.row), err.field, err.value,
-                           record[ORIGIN], reason)
-            drop[err.table].add(index)
-        else:
-            fatal.append(err)
-    for table, indexes in drop.items():  # positions must stay row numbers for the next round
-        frames[table] = frames[table].drop(index=list(indexes)).reset_index(drop=True)
-    return fatal
-

@@ -101,18 +101,20 @@ def compile_schema(name: str, descriptor: dict) -> CompiledTable:
 
 @dataclass
 class Checked:
-    """The findings on one table, and each field's values as keys (normalised text; null where missing or bad)."""
+    """The findings on one table, each field's values as keys (normalised text; null where missing or bad) and,
+    when asked for, as typed Python values (None where missing or bad)."""
 
     table: str
     rows: int
     errors: list[RowError]
     keys: dict[str, pa.Array]
-    plain: bool = True  # False: structure or header not plain, frictionless decided
+    values: dict[str, list] = field(default_factory=dict)
 
 
-def read_text(source: bytes | Path, compiled: CompiledTable) -> pa.Table | None:
+def read_text(source: bytes | Path, compiled: CompiledTable, blank_rows: bool = False) -> pa.Table | None:
     """The CSV's cells as text, one column per field; None where its header or rows are not plain (a byte-order
-    mark, other labels, rows with missing or extra cells, blank rows, bytes that are not UTF-8)."""
+    mark, other labels, rows with missing or extra cells, bytes that are not UTF-8, and blank rows unless
+    ``blank_rows``, where the caller takes their empty cells as they are)."""
     bad_rows = []
     try:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
@@ -131,7 +133,7 @@ def read_text(source: bytes | Path, compiled: CompiledTable) -> pa.Table | None:
         return None
     if bad_rows or table.column_names != compiled.names:
         return None
-    if table.num_rows and table.num_columns:  # a blank row (every cell empty) is frictionless's to report
+    if table.num_rows and table.num_columns and not blank_rows:  # a blank row (every cell empty): frictionless's
         blank = pc.equal(table.column(0), "")
         for name in table.column_names[1:]:
             blank = pc.and_(blank, pc.equal(table.column(name), ""))
@@ -140,16 +142,20 @@ def read_text(source: bytes | Path, compiled: CompiledTable) -> pa.Table | None:
     return table
 
 
-def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = None) -> Checked:
-    """Every finding of ``text`` (cells as read from CSV) against the compiled schema, but foreign keys."""
+def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = None, typed: bool = False) -> Checked:
+    """Every finding of ``text`` (cells as read from CSV) against the compiled schema, but foreign keys; with
+    ``typed``, the values too."""
     errors: list[RowError] = []
     keys: dict[str, pa.Array] = {}
+    values: dict[str, list] = {}
     n = text.num_rows
     for f in compiled.fields:
         column = text.column(f["name"]).combine_chunks() if n else pa.array([], pa.string())
-        key, field_errors = _check_field(compiled, f, column)
+        key, field_errors, field_values = _check_field(compiled, f, column, typed)
         keys[f["name"]] = key
         errors += field_errors
+        if typed:
+            values[f["name"]] = field_values
     for f in compiled.fields:
         if f.get("constraints", {}).get("unique"):
             for i in _repeats(keys[f["name"]]):
@@ -166,7 +172,7 @@ def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = No
                                    None, "PrimaryKey Error"))
     if record_keys:
         errors = [_named(e, record_keys) for e in errors]
-    return Checked(compiled.name, n, errors, keys)
+    return Checked(compiled.name, n, errors, keys, values)
 
 
 def _named(e: RowError, record_keys: list) -> RowError:
@@ -175,8 +181,9 @@ def _named(e: RowError, record_keys: list) -> RowError:
     return RowError(e.table, e.rule, e.message, e.row, record, e.field, e.value, e.title, e.cells)
 
 
-def _check_field(compiled: CompiledTable, f: dict, column: pa.Array) -> tuple[pa.Array, list[RowError]]:
-    """Type, format and constraints of one column; its values as keys."""
+def _check_field(compiled: CompiledTable, f: dict, column: pa.Array,
+                 typed_values: bool = False) -> tuple[pa.Array, list[RowError], list | None]:
+    """Type, format and constraints of one column; its values as keys (and as typed values, if asked)."""
     kind, constraints = f.get("type", "string"), f.get("constraints", {})
     missing = pc.is_in(column, value_set=pa.array(compiled.missing_values, pa.string()))
     plain_form = _PLAIN.get("uri" if f.get("format") == "uri" else kind)
@@ -220,13 +227,17 @@ def _check_field(compiled: CompiledTable, f: dict, column: pa.Array) -> tuple[pa
             flag(pc.and_(fast, op(pc.utf8_length(column), constraints[bound])), "constraint-error",
                  f'constraint "{bound}" is "{constraints[bound]}"')
     key = pc.if_else(fast, _normalised(kind, typed, column), pa.scalar(None, pa.string()))
+    python = pc.if_else(fast, typed, pa.scalar(None, typed.type)).to_pylist() if typed_values else None
     odd = pc.indices_nonzero(pc.and_(pc.invert(plain), pc.invert(missing))).to_pylist()
     if odd:  # decided by frictionless's own reader of this field
         reader = compiled.cell_reader(name)
         values = key.to_pylist()
         for i in odd:
             value, notes = reader(column[i].as_py())
-            values[i] = None if notes and "type" in notes or value is None else _normalise_value(kind, value)
+            bad = bool(notes and "type" in notes) or value is None
+            values[i] = None if bad else _normalise_value(kind, value)
+            if python is not None:
+                python[i] = None if bad else value
             for rule_name, note in (notes or {}).items():
                 rows.setdefault(i, []).append(("type-error" if rule_name == "type" else "constraint-error", note))
         key = pa.array(values, pa.string())
@@ -235,7 +246,7 @@ def _check_field(compiled: CompiledTable, f: dict, column: pa.Array) -> tuple[pa
         for rule, note in found:
             errors.append(RowError(table, rule, note, i + 2, None, name, value,
                                    "Type Error" if rule == "type-error" else "Constraint Error"))
-    return key, errors
+    return key, errors, python
 
 
 def _cast(kind: str, column: pa.Array, where: pa.Array | None) -> pa.Array:

@@ -8,8 +8,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from frictionless import Package
-
 from twindata.errors import TwindataError
 from twindata.fsutil import read_json, sha256_file
 from twindata.issues import RowError, row_errors
@@ -40,6 +38,8 @@ def verify_checksums(folder: Path) -> list[RowError]:
 
 def verify_rows(folder: Path) -> list[RowError]:
     """frictionless's row-level errors of every resource of a release."""
+    from frictionless import Package
+
     return row_errors(Package(str(Path(folder) / "datapackage.json")).validate(limit_errors=100_000))
 
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import jsonschema
 import pandas as pd
-from frictionless import FrictionlessException, Package, Resource, Schema
 
 from twindata import schema
 from twindata.errors import RegistryError, TwindataError
 from twindata.fsutil import read_json, sha256_files
-from twindata.issues import row_error
+from twindata.issues import RowError, row_error
 from twindata.sources import Claim
+from twindata.validator import check, compile_schema, foreign_key_errors, read_text
 
 TABLES = ("cities", "partnerships", "claims", "images")
 
@@ -65,7 +65,7 @@ def read_registry(path: str | Path) -> Registry:
     metadata = _read_metadata(folder / "registry.json")
     descriptors = schema.registry_tables()
     optional = schema.registry_optional_tables()
-    resources = []
+    names = []
     for name in TABLES:
         file = folder / f"{name}.csv"
         if not file.is_file():
@@ -73,10 +73,15 @@ def read_registry(path: str | Path) -> Registry:
                 continue
             raise RegistryError(str(file), "file", None, None,
                                 "missing (a registry holds cities.csv, partnerships.csv, images.csv)")
-        resources.append(Resource(path=f"{name}.csv", name=name, encoding="utf-8",
-                                  schema=Schema.from_descriptor(descriptors[name])))
-    package = Package(resources=resources, basepath=str(folder))
-    frames = {r.name: _read_checked(folder, r, descriptors) for r in package.resources}
+        names.append(name)
+    frames = _read_fast(folder, names, descriptors)
+    if frames is None:  # a file whose header or rows are not plain: frictionless reads it, and names the problem
+        from frictionless import Package, Resource, Schema
+
+        package = Package(resources=[Resource(path=f"{n}.csv", name=n, encoding="utf-8",
+                                              schema=Schema.from_descriptor(descriptors[n])) for n in names],
+                          basepath=str(folder))
+        frames = {r.name: _read_checked(folder, r, descriptors) for r in package.resources}
     for name in TABLES:
         frames.setdefault(name, pd.DataFrame(columns=[f["name"] for f in descriptors[name]["fields"]], dtype=object))
     _check_rules(folder, metadata, frames)
@@ -96,7 +101,37 @@ def _read_metadata(file: Path) -> dict:
     return metadata
 
 
-def _read_checked(folder: Path, resource: Resource, descriptors: dict) -> pd.DataFrame:
+def _read_fast(folder: Path, names: list[str], descriptors: dict) -> dict[str, pd.DataFrame] | None:
+    """The registry's files through the compiled checks: typed frames, or the first problem as a RegistryError;
+    None where a file is not plain CSV (frictionless then reads it)."""
+    compiled = {n: compile_schema(n, descriptors[n]) for n in names}
+    texts = {n: read_text(folder / f"{n}.csv", compiled[n]) for n in names}
+    if any(t is None for t in texts.values()):
+        return None
+    checked = {}
+    for n, text in texts.items():
+        key = descriptors[n]["primaryKey"]
+        records = [" / ".join(v) for v in zip(*(text.column(k).to_pylist() for k in key))] if text.num_rows else []
+        checked[n] = check(compiled[n], text, records, typed=True)
+    fk = foreign_key_errors(compiled, checked)
+    for n in names:
+        records = checked[n].errors + [e for e in fk if e.table == n]
+        if records:
+            first = min(records, key=lambda e: e.row or 0)
+            raise _registry_error(folder, _named(first, checked[n], descriptors[n]))
+    return {n: pd.DataFrame({f: checked[n].values[f] for f in compiled[n].names}, columns=compiled[n].names,
+                            dtype=object) for n in names}
+
+
+def _named(e: RowError, checked, descriptor: dict) -> RowError:
+    """A row error named by its record's key, as the registry's file gives it."""
+    i = (e.row or 0) - 2
+    key = [checked.values[k][i] if 0 <= i < checked.rows else None for k in descriptor["primaryKey"]]
+    record = " / ".join("" if v is None else str(v) for v in key) if any(v is not None for v in key) else None
+    return RowError(e.table, e.rule, e.message, e.row, record, e.field, e.value, e.title)
+
+
+def _read_checked(folder: Path, resource, descriptors: dict) -> pd.DataFrame:
     """One pass over a registry file: its rows, typed, or the first error frictionless finds in them (header, cell,
     primary key and foreign key errors alike)."""
     names = [f.name for f in resource.schema.fields]
@@ -112,7 +147,9 @@ def _read_checked(folder: Path, resource: Resource, descriptors: dict) -> pd.Dat
                 if row.errors:
                     raise _first_error(folder, resource.name, row.errors[0], descriptors)
                 rows.append([row[n] for n in names])
-    except FrictionlessException as exc:
+    except Exception as exc:  # frictionless's own exception, for a file it cannot read
+        if not hasattr(exc, "error"):
+            raise
         raise RegistryError(str(folder / (resource.path or "")), "file", None, None, exc.error.message) from None
     return pd.DataFrame(rows, columns=names, dtype=object)
 
@@ -121,9 +158,14 @@ def _first_error(folder: Path, table: str, error, descriptors: dict) -> Registry
     e = row_error(table, error)
     header = [f["name"] for f in descriptors[e.table]["fields"]]
     key = [e.cells[header.index(k)] for k in descriptors[e.table]["primaryKey"] if header.index(k) < len(e.cells)]
+    record = " / ".join(str(k) for k in key) if any(key) else None
+    return _registry_error(folder, RowError(e.table, e.rule, e.message, e.row, record, e.field, e.value, e.title))
+
+
+def _registry_error(folder: Path, e: RowError) -> RegistryError:
     record = f"row {e.row}" if e.row else "file"
-    if e.row and any(key):
-        record += f" ({' / '.join(str(k) for k in key)})"
+    if e.row and e.record:
+        record += f" ({e.record})"
     return RegistryError(str(folder / f"{e.table}.csv"), record, e.field, e.value, _explain(e))
 
 
