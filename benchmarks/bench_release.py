@@ -2,7 +2,7 @@
 
 - `twindata diff` between them (1 % of rows differ): whole-process median seconds and peak memory, against the floor
   of reading both Parquet files in the same benchmark run;
-- checksum verification: throughput of `verify_release(..., frictionless=False)` in GB/s against plain single-thread
+- checksum verification: throughput of `verify_release(..., rows=False)` in GB/s against plain single-thread
   sha256 over the same files, and the whole `twindata validate --checksums-only` process;
 - the frictionless part of `twindata validate` (one run: it is slow), for a later change to beat.
 
@@ -73,7 +73,7 @@ def main() -> None:
     verify, plain = [], []
     for _ in range(args.runs):
         start = time.perf_counter()
-        assert verify_release(new, frictionless=False) == []
+        assert verify_release(new, rows=False) == []
         verify.append(time.perf_counter() - start)
         plain.append(sha256_plain(files))
     report = {

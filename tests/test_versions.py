@@ -159,7 +159,7 @@ def test_kill_9_at_any_point_leaves_earlier_releases_intact(first, registry_copy
     version_dirs = sorted(d.name for d in (first / PACKAGE).iterdir() if d.is_dir() and not d.name.startswith("."))
     assert set(v["version"] for v in versions["versions"]) <= set(version_dirs) <= {"2.0.0", "2.0.1"}
     for name in version_dirs:  # whatever is in place is complete
-        assert verify_release(first / PACKAGE / name, frictionless=False) == []
+        assert verify_release(first / PACKAGE / name, rows=False) == []
     final = run(load_settings(registry=registry_copy, out=first))  # the next run finishes the job
     assert final.publish.version == "2.0.1"
     assert not list((first / PACKAGE).glob(".staging-*"))

@@ -33,9 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     snap.add_argument("--out", type=Path, help="snapshot folder to create (default: snapshots/<package>-<UTC time>)")
     snap.add_argument("--contact", help="contact (URL or e-mail) for the User-Agent (or TWINDATA_CONTACT)")
 
-    validate = sub.add_parser("validate", help="recompute every checksum of a release and validate it with frictionless")
+    validate = sub.add_parser("validate", help="recompute every checksum of a release and check every row")
     validate.add_argument("release", type=Path, help="a release folder (releases/<package>/<version>)")
-    validate.add_argument("--checksums-only", action="store_true", help="only recompute the checksums (fast)")
+    validate.add_argument("--checksums-only", action="store_true", help="only recompute the checksums")
+    validate.add_argument("--reference", action="store_true",
+                          help="also validate with frictionless-py, and fail if its findings differ from the fast checks'")
 
     compare = sub.add_parser("diff", help="what changed between two releases: rows added, removed, changed; schemas")
     compare.add_argument("old", help="a release folder, or a version under --out")
@@ -121,24 +123,38 @@ def _snapshot(args) -> int:
 
 
 def _validate(args) -> int:
-    from twindata.verify import verify_checksums, verify_rows
+    from twindata.validator import finding
+    from twindata.verify import verify_checksums, verify_rows, verify_rows_frictionless
 
     if not (args.release / "datapackage.json").is_file():
         raise TwindataError(f"{args.release}: not a release folder (no datapackage.json)")
+    timings = []
     started = time.perf_counter()
     problems = verify_checksums(args.release)
-    checksums = time.perf_counter() - started
+    timings.append(f"checksums {time.perf_counter() - started:.2f} s")
     if not problems and not args.checksums_only:
+        started = time.perf_counter()
         problems = verify_rows(args.release)
+        timings.append(f"checks {time.perf_counter() - started:.2f} s")
+        if args.reference:
+            started = time.perf_counter()
+            reference = verify_rows_frictionless(args.release)
+            timings.append(f"frictionless {time.perf_counter() - started:.2f} s")
+            fast, slow = {finding(e) for e in problems}, {finding(e) for e in reference}
+            for table, row, field, rule in sorted(fast ^ slow, key=str)[:50]:
+                side = "only the fast checks" if (table, row, field, rule) in fast else "only frictionless"
+                print(f"{table} row {row} field {field!r} {rule}: found by {side}", file=sys.stderr)
+            if fast != slow:
+                print(f"twindata: {args.release}: the fast checks and frictionless disagree on "
+                      f"{len(fast ^ slow)} finding(s)", file=sys.stderr)
+                return 1
     for err in problems:
         print(err.line(), file=sys.stderr)
     if problems:
         print(f"twindata: {args.release}: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    checked = "checksums" if args.checksums_only else "checksums and schemas"
-    timing = f"checksums {checksums:.2f} s" + ("" if args.checksums_only else
-                                             f", frictionless {time.perf_counter() - started - checksums:.2f} s")
-    print(f"{args.release}: valid ({checked}; {timing})")
+    checked = "checksums" if args.checksums_only else "checksums and rows" + (", and frictionless agrees" if args.reference else "")
+    print(f"{args.release}: valid ({checked}; {', '.join(timings)})")
     return 0
 
 

@@ -14,7 +14,9 @@ whole. The differential tests hold the two to the same (row, field, rule) findin
 from __future__ import annotations
 
 import io
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,12 +125,22 @@ def read_text(source: bytes | Path, compiled: CompiledTable, blank_rows: bool = 
         header = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
         if header.split(",") != [f'"{n}"' for n in compiled.names] and header.split(",") != compiled.names:
             return None
-        table = pacsv.read_csv(io.BytesIO(data), read_options=pacsv.ReadOptions(use_threads=True),
-                               parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
-                                                                invalid_row_handler=lambda row: bad_rows.append(row) or "skip"),
-                               convert_options=pacsv.ConvertOptions(
-                                   column_types={n: pa.string() for n in compiled.names}, strings_can_be_null=False,
-                                   quoted_strings_can_be_null=False))
+        table = None
+        for newlines in (False, True):  # a value with a line break in it needs the slower parse
+            bad_rows.clear()
+            try:
+                table = pacsv.read_csv(
+                    io.BytesIO(data), read_options=pacsv.ReadOptions(use_threads=True),
+                    parse_options=pacsv.ParseOptions(newlines_in_values=newlines, ignore_empty_lines=False,
+                                                     invalid_row_handler=lambda row: bad_rows.append(row) or "skip"),
+                    convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in compiled.names},
+                                                         strings_can_be_null=False, quoted_strings_can_be_null=False))
+            except pa.ArrowInvalid:
+                continue
+            if not bad_rows:
+                break
+        if table is None:
+            return None
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError):
         return None
     if bad_rows or table.column_names != compiled.names:
@@ -142,23 +154,31 @@ def read_text(source: bytes | Path, compiled: CompiledTable, blank_rows: bool = 
     return table
 
 
-def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = None, typed: bool = False) -> Checked:
+def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = None, typed: bool = False,
+          keep: set[str] | None = None) -> Checked:
     """Every finding of ``text`` (cells as read from CSV) against the compiled schema, but foreign keys; with
-    ``typed``, the values too."""
+    ``typed``, the values too. Fields are checked in parallel (Arrow's kernels release the GIL); ``keep`` names the
+    fields whose keys the caller needs afterwards (all by default)."""
     errors: list[RowError] = []
     keys: dict[str, pa.Array] = {}
     values: dict[str, list] = {}
     n = text.num_rows
-    for f in compiled.fields:
+
+    def one(f: dict):
         column = text.column(f["name"]).combine_chunks() if n else pa.array([], pa.string())
-        key, field_errors, field_values = _check_field(compiled, f, column, typed)
-        keys[f["name"]] = key
-        errors += field_errors
-        if typed:
-            values[f["name"]] = field_values
+        return _check_field(compiled, f, column, typed)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for f, (key, field_errors, field_values) in zip(compiled.fields, pool.map(one, compiled.fields)):
+            keys[f["name"]] = key
+            errors += field_errors
+            if typed:
+                values[f["name"]] = field_values
+    repeats = {}
     for f in compiled.fields:
         if f.get("constraints", {}).get("unique"):
-            for i in _repeats(keys[f["name"]]):
+            repeats[f["name"]] = _repeats(keys[f["name"]])
+            for i in repeats[f["name"]]:
                 errors.append(RowError(compiled.name, "unique-error", "the same as in an earlier row", i + 2, None,
                                        f["name"], text.column(f["name"])[i].as_py(), "Unique Error"))
     if compiled.primary_key:
@@ -167,11 +187,14 @@ def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = No
         for i in pc.indices_nonzero(all_null).to_pylist():
             errors.append(RowError(compiled.name, "primary-key", 'cells composing the primary keys are all "None"',
                                    i + 2, None, None, None, "PrimaryKey Error"))
-        for i in _repeats(_joined(parts, all_null)):
+        single = compiled.primary_key[0] if len(compiled.primary_key) == 1 else None
+        for i in repeats[single] if single in repeats else _repeats(_joined(parts, all_null)):
             errors.append(RowError(compiled.name, "primary-key", "the same as in an earlier row", i + 2, None, None,
                                    None, "PrimaryKey Error"))
     if record_keys:
         errors = [_named(e, record_keys) for e in errors]
+    if keep is not None:
+        keys = {k: v for k, v in keys.items() if k in keep}
     return Checked(compiled.name, n, errors, keys, values)
 
 
@@ -302,11 +325,17 @@ def _joined(parts: list[pa.Array], all_null: pa.Array | None = None) -> pa.Array
 
 def _repeats(key: pa.Array) -> list[int]:
     """Positions of rows whose non-null key an earlier row already has."""
-    if not len(key):
-        return []
-    table = pa.table({"k": key, "i": pa.array(range(len(key)), pa.int64())}).filter(pc.is_valid(key))
-    first = table.group_by("k", use_threads=False).aggregate([("i", "min")]).column("i_min")
-    return sorted(pc.filter(table.column("i"), pc.invert(pc.is_in(table.column("i"), value_set=first))).to_pylist())
+    if not len(key) or pc.count_distinct(key).as_py() == pc.count(key).as_py():
+        return []  # the common case, decided by one hash pass
+    counts = pc.value_counts(key)
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1)).drop_null()
+    positions = pc.indices_nonzero(pc.fill_null(pc.is_in(key, value_set=repeated), False))
+    seen, out = set(), []
+    for i, value in zip(positions.to_pylist(), key.take(positions).to_pylist()):
+        if value in seen:
+            out.append(i)
+        seen.add(value)
+    return out
 
 
 def foreign_key_errors(compiled: dict[str, CompiledTable], checked: dict[str, Checked],
@@ -362,10 +391,18 @@ def validate_tables(compiled: dict[str, CompiledTable], sources: dict[str, bytes
                     record_keys: dict[str, list] | None = None) -> tuple[list[RowError], dict[str, Checked]]:
     """Every finding over a set of CSV tables (foreign keys between them included): the fast checks, and frictionless
     for a table whose structure is not plain (then for the whole set, so that its foreign keys are checked alike)."""
-    texts = {name: read_text(source, compiled[name]) for name, source in sources.items()}
-    if any(t is None for t in texts.values()):
-        return frictionless_errors(compiled, sources), {}
-    checked = {name: check(compiled[name], text, (record_keys or {}).get(name)) for name, text in texts.items()}
+    linked = {name: set() for name in compiled}  # the fields foreign keys join on: their keys are kept
+    for name, c in compiled.items():
+        for fk in c.foreign_keys:
+            linked[name].update(fk["fields"])
+            linked.setdefault(fk["reference"]["resource"], set()).update(fk["reference"]["fields"])
+    checked = {}
+    for name, source in sources.items():  # one table at a time: its text is let go once checked
+        text = read_text(source, compiled[name])
+        if text is None:
+            return frictionless_errors(compiled, sources), {}
+        checked[name] = check(compiled[name], text, (record_keys or {}).get(name), keep=linked.get(name))
+        del text
     errors = [e for c in checked.values() for e in c.errors] + foreign_key_errors(compiled, checked)
     return errors, checked
 

@@ -1,6 +1,7 @@
 """Release verification, the check behind ``twindata validate`` and behind every release before it is renamed into
 place: each file against the checksums of ``datapackage.json`` (and ``datapackage.json`` against ``versions.json``),
-then every row against its Table Schema with frictionless."""
+then every row against the Table Schema the release itself carries: with the compiled checks (``verify_rows``), and,
+as the reference they must equal, with frictionless (``verify_rows_frictionless``)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,20 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from twindata.errors import TwindataError
 from twindata.fsutil import read_json, sha256_file
 from twindata.issues import RowError, row_errors
+from twindata.validator import check, compile_schema, foreign_key_errors, validate_tables
 
 
-def verify_release(folder: Path, frictionless: bool = True) -> list[RowError]:
-    """Every problem of a release folder: its checksums, then (with ``frictionless``) its rows."""
+def verify_release(folder: Path, rows: bool = True) -> list[RowError]:
+    """Every problem of a release folder: its checksums, then (with ``rows``) its rows."""
     problems = verify_checksums(folder)
-    return problems if problems or not frictionless else verify_rows(folder)
+    return problems if problems or not rows else verify_rows(folder)
 
 
 def verify_checksums(folder: Path) -> list[RowError]:
@@ -37,7 +43,43 @@ def verify_checksums(folder: Path) -> list[RowError]:
 
 
 def verify_rows(folder: Path) -> list[RowError]:
-    """frictionless's row-level errors of every resource of a release."""
+    """Row-level findings on every resource of a release, by the compiled checks: the CSV files as one set and the
+    Parquet files as another (each with its foreign keys), named as frictionless names them."""
+    folder = Path(folder)
+    descriptor = read_json(folder / "datapackage.json", "datapackage.json")
+    errors = []
+    for fmt in ("csv", "parquet"):
+        resources = [r for r in descriptor.get("resources", []) if r.get("format") == fmt]
+        if not resources:
+            continue
+        base = {r["name"]: r["name"].removesuffix("-parquet") for r in resources}
+        compiled = {base[r["name"]]: compile_schema(base[r["name"]], r["schema"]) for r in resources}
+        if fmt == "csv":
+            found, _ = validate_tables(compiled, {base[r["name"]]: folder / r["path"] for r in resources})
+        else:
+            checked = {base[r["name"]]: check(compiled[base[r["name"]]], _parquet_text(folder / r["path"], compiled[base[r["name"]]]))
+                       for r in resources}
+            found = [e for c in checked.values() for e in c.errors] + foreign_key_errors(compiled, checked)
+        names = {b: n for n, b in base.items()}
+        errors += [RowError(names[e.table], e.rule, e.message, e.row, e.record, e.field, e.value, e.title)
+                   for e in found]
+    return errors
+
+
+def _parquet_text(path: Path, compiled) -> pa.Table:
+    """A Parquet table's values as the text a CSV of it holds (empty for null)."""
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise TwindataError(f"{path}: cannot be read as Parquet: {exc}") from None
+    missing = [n for n in compiled.names if n not in table.column_names]
+    if missing:
+        raise TwindataError(f"{path}: no column {', '.join(missing)} although its schema names it")
+    return pa.table({n: pc.fill_null(pc.cast(table.column(n), pa.string()), "") for n in compiled.names})
+
+
+def verify_rows_frictionless(folder: Path) -> list[RowError]:
+    """frictionless's row-level errors of every resource of a release (the reference)."""
     from frictionless import Package
 
     return row_errors(Package(str(Path(folder) / "datapackage.json")).validate(limit_errors=100_000))
