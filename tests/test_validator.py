@@ -170,3 +170,48 @@ def test_random_mutations_of_dortmunds_tables(dortmund, data):
         field = data.draw(st.sampled_from(rows[0]))
         tables = edit(tables, table, row, field, data.draw(VALUES))
     same(tables)
+
+
+def test_validate_checks_rows_without_frictionless_and_agrees_with_it_on_request(tmp_path):
+    import subprocess
+    import sys
+
+    release = pipeline.run(load_settings(out=tmp_path)).publish.path
+    code = ("import sys; from twindata.cli import main; code = main(['validate', sys.argv[1]]); "
+            "assert 'frictionless' not in sys.modules; sys.exit(code)")
+    fast = subprocess.run([sys.executable, "-c", code, str(release)], capture_output=True, text=True)
+    assert fast.returncode == 0 and "valid (checksums and rows;" in fast.stdout, fast.stderr
+    from conftest import cli
+
+    reference = cli("validate", str(release), "--reference")
+    assert reference.returncode == 0 and "frictionless agrees" in reference.stdout, reference.stderr
+
+
+FRICTIONLESS_FIXTURES = {  # frictionless-py's own invalid data (tests/fixtures/frictionless-py), with schemas here
+    "invalid": ("invalid.csv", {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"},
+                                           {"name": "field3", "type": "integer"}, {"name": "name2", "type": "string"}],
+                                "primaryKey": ["id"]}),
+    "cities": ("linked-cities.csv", {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"},
+                                                {"name": "next_id", "type": "integer"}], "primaryKey": ["id"],
+                                     "foreignKeys": [{"fields": ["next_id"], "reference": {"resource": "cities",
+                                                                                           "fields": ["id"]}}]}),
+    "people": ("linked-people.csv", {"fields": [{"name": "label", "type": "integer"},
+                                                {"name": "population", "type": "integer", "constraints": {"minimum": 3}}],
+                                     "foreignKeys": [{"fields": ["label"], "reference": {"resource": "cities",
+                                                                                         "fields": ["id"]}}]}),
+    "zeros": ("leading-zeros.csv", {"fields": [{"name": "value", "type": "integer",
+                                                "constraints": {"unique": True, "maximum": 2}}]}),
+    "floats": ("floats.csv", {"fields": [{"name": "number", "type": "number",
+                                          "constraints": {"maximum": 1.3, "enum": [1.1, 1.2, 1.3, 1.5]}}]}),
+}
+
+
+@pytest.mark.parametrize("names", [["invalid"], ["cities", "people"], ["zeros"], ["floats"]])
+def test_frictionless_pys_own_invalid_data(names):
+    from conftest import FIXTURES
+
+    compiled = {n: compile_schema(n, {**FRICTIONLESS_FIXTURES[n][1], "missingValues": [""]}) for n in names}
+    sources = {n: (FIXTURES / "frictionless-py" / FRICTIONLESS_FIXTURES[n][0]).read_bytes() for n in names}
+    fast, _ = validate_tables(compiled, sources)
+    assert {finding(e) for e in fast} == {finding(e) for e in frictionless_errors(compiled, sources)}
+    assert fast
