@@ -42,7 +42,7 @@ _PLAIN = {
     "uri": r"^https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*$",
 }
 _ARROW = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(), "string": pa.string()}
-_ASCII_LINE = r"^[ -~\t]*$"  # where RE2 and Python's re agree on a pattern
+PARALLEL_ROWS = 50_000  # smaller tables are checked field after field: threads would cost more than they save
 
 
 @dataclass
@@ -119,10 +119,15 @@ def read_text(source: bytes | Path, compiled: CompiledTable, blank_rows: bool = 
     ``blank_rows``, where the caller takes their empty cells as they are)."""
     bad_rows = []
     try:
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        if data.startswith(b"\xef\xbb\xbf"):
+        if isinstance(source, bytes):
+            first, stream = source[:65536], (lambda: io.BytesIO(source))
+        else:
+            with open(source, "rb") as handle:
+                first = handle.read(65536)
+            stream = (lambda: pa.input_stream(str(source)))
+        if first.startswith(b"\xef\xbb\xbf"):
             return None
-        header = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+        header = first.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
         if header.split(",") != [f'"{n}"' for n in compiled.names] and header.split(",") != compiled.names:
             return None
         table = None
@@ -130,12 +135,13 @@ def read_text(source: bytes | Path, compiled: CompiledTable, blank_rows: bool = 
             bad_rows.clear()
             try:
                 table = pacsv.read_csv(
-                    io.BytesIO(data), read_options=pacsv.ReadOptions(use_threads=True),
+                    stream(), read_options=pacsv.ReadOptions(use_threads=True),
                     parse_options=pacsv.ParseOptions(newlines_in_values=newlines, ignore_empty_lines=False,
                                                      invalid_row_handler=lambda row: bad_rows.append(row) or "skip"),
                     convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in compiled.names},
                                                          strings_can_be_null=False, quoted_strings_can_be_null=False))
             except pa.ArrowInvalid:
+                table = None
                 continue
             if not bad_rows:
                 break
@@ -168,12 +174,16 @@ def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = No
         column = text.column(f["name"]).combine_chunks() if n else pa.array([], pa.string())
         return _check_field(compiled, f, column, typed)
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for f, (key, field_errors, field_values) in zip(compiled.fields, pool.map(one, compiled.fields)):
-            keys[f["name"]] = key
-            errors += field_errors
-            if typed:
-                values[f["name"]] = field_values
+    if n < PARALLEL_ROWS:
+        results = list(map(one, compiled.fields))
+    else:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            results = list(pool.map(one, compiled.fields))
+    for f, (key, field_errors, field_values) in zip(compiled.fields, results):
+        keys[f["name"]] = key
+        errors += field_errors
+        if typed:
+            values[f["name"]] = field_values
     repeats = {}
     for f in compiled.fields:
         if f.get("constraints", {}).get("unique"):
@@ -193,14 +203,18 @@ def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = No
                                    None, "PrimaryKey Error"))
     if record_keys:
         errors = [_named(e, record_keys) for e in errors]
+    elif compiled.primary_key and errors:  # named by the primary key's cells as the file gives them
+        cells = [text.column(k) for k in compiled.primary_key]
+        errors = [_named(e, None, " / ".join(str(c[e.row - 2].as_py()) for c in cells)) for e in errors]
     if keep is not None:
         keys = {k: v for k, v in keys.items() if k in keep}
     return Checked(compiled.name, n, errors, keys, values)
 
 
-def _named(e: RowError, record_keys: list) -> RowError:
+def _named(e: RowError, record_keys: list | None, record: str | None = None) -> RowError:
     i = (e.row or 0) - 2
-    record = record_keys[i] if 0 <= i < len(record_keys) else None
+    if record_keys is not None:
+        record = record_keys[i] if 0 <= i < len(record_keys) else None
     return RowError(e.table, e.rule, e.message, e.row, record, e.field, e.value, e.title, e.cells)
 
 
@@ -212,14 +226,22 @@ def _check_field(compiled: CompiledTable, f: dict, column: pa.Array,
     plain_form = _PLAIN.get("uri" if f.get("format") == "uri" else kind)
     if kind == "boolean":
         plain = pc.is_in(column, value_set=pa.array(TRUE_VALUES + FALSE_VALUES))
+    elif kind in ("integer", "number") and _casts(column, missing, _ARROW[kind]):
+        # every cell Arrow reads as a number, Python's int() and float() read alike (to the same value)
+        plain = pc.invert(missing)
     elif plain_form:
         plain = pc.match_substring_regex(column, plain_form)
     else:
         plain = pa.array([True] * len(column), pa.bool_())
     pattern = constraints.get("pattern")
     if pattern is not None:  # Python's re and RE2 agree on ASCII lines only
-        plain = pc.and_(plain, pc.match_substring_regex(column, _ASCII_LINE))
+        ascii_line = pc.and_(pc.equal(pc.binary_length(column), pc.utf8_length(column)),
+                             pc.invert(pc.match_substring(column, "\n")))
+        plain = pc.and_(plain, ascii_line)
     typed = _cast(kind, column, pc.and_(plain, pc.invert(missing)))
+    if kind == "number":  # Python compares NaN unlike Arrow: frictionless's reader decides those cells
+        nan = pc.fill_null(pc.is_nan(typed), False)
+        plain, typed = pc.and_(plain, pc.invert(nan)), pc.if_else(nan, pa.scalar(None, pa.float64()), typed)
     if kind == "date":  # strptime rolls 2019-02-30 over: a plain date must read back as itself
         same = pc.equal(pc.strftime(typed, "%Y-%m-%d"), column)
         plain = pc.and_(plain, pc.fill_null(pc.or_(same, missing), False))
@@ -270,6 +292,15 @@ def _check_field(compiled: CompiledTable, f: dict, column: pa.Array,
             errors.append(RowError(table, rule, note, i + 2, None, name, value,
                                    "Type Error" if rule == "type-error" else "Constraint Error"))
     return key, errors, python
+
+
+def _casts(column: pa.Array, missing: pa.Array, kind: pa.DataType) -> bool:
+    """Whether Arrow reads every cell but the missing ones as a value of ``kind``."""
+    try:
+        pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), column), kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
 
 
 def _cast(kind: str, column: pa.Array, where: pa.Array | None) -> pa.Array:
@@ -325,8 +356,13 @@ def _joined(parts: list[pa.Array], all_null: pa.Array | None = None) -> pa.Array
 
 def _repeats(key: pa.Array) -> list[int]:
     """Positions of rows whose non-null key an earlier row already has."""
-    if not len(key) or pc.count_distinct(key).as_py() == pc.count(key).as_py():
-        return []  # the common case, decided by one hash pass
+    if not len(key):
+        return []
+    valid = key.filter(pc.is_valid(key)) if key.null_count else key
+    if len(valid) < 2 or pc.all(pc.less(valid.slice(0, len(valid) - 1), valid.slice(1))).as_py():
+        return []  # strictly increasing, as a release's sorted tables are: no key twice, seen in one comparison
+    if pc.count_distinct(key).as_py() == pc.count(key).as_py():
+        return []  # otherwise one hash pass decides the common case
     counts = pc.value_counts(key)
     repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1)).drop_null()
     positions = pc.indices_nonzero(pc.fill_null(pc.is_in(key, value_set=repeated), False))
@@ -376,15 +412,18 @@ def frictionless_errors(compiled: dict[str, CompiledTable], sources: dict[str, b
 
     from twindata.issues import row_errors
 
-    resources = []
+    resources, folders = [], {Path(s).parent for s in sources.values() if not isinstance(s, bytes)}
+    if len(folders) > 1:
+        raise TwindataError(f"files to validate as one package lie in several folders: {sorted(map(str, folders))}")
     for name, source in sources.items():
         descriptor = {k: v for k, v in compiled[name].descriptor.items() if k != "$schema"}
         descriptor["foreignKeys"] = [fk for fk in descriptor.get("foreignKeys", [])
                                      if fk["reference"]["resource"] in sources]
-        options = {"data": source} if isinstance(source, bytes) else {"path": str(source)}
+        options = {"data": source} if isinstance(source, bytes) else {"path": Path(source).name}
         resources.append(Resource(**options, format="csv", name=name, encoding="utf-8",
                                   schema=Schema.from_descriptor(descriptor)))
-    return row_errors(Package(resources=resources).validate(limit_errors=10_000_000))
+    package = Package(resources=resources, basepath=str(folders.pop()) if folders else None)
+    return row_errors(package.validate(limit_errors=10_000_000))
 
 
 def validate_tables(compiled: dict[str, CompiledTable], sources: dict[str, bytes | Path],
