@@ -1,11 +1,12 @@
 """The compiled checks against frictionless-py on the same files: the CSV tables of the synthetic 1M-row release
-(1M partnerships, 1M assertions, 20k cities; see make_synthetic.py), copied with 0.1 % of the partnership and
-assertion cells broken (type errors, enum and pattern violations, dangling foreign keys, blanks in required fields).
+(1M partnerships, 1M assertions, 20k cities; see make_synthetic.py) as published, and a copy with 0.1 % of the
+partnership and assertion cells broken (type errors, enum and pattern violations, dangling foreign keys, blanks in
+required fields).
 
-Whole processes, in one benchmark run: the fast checks (median of --runs, with peak memory), the floor of reading
-the same files into Arrow (median of --runs), and frictionless-py once (it is slow); then whether both found exactly
-the same (table, row, field, rule) findings. Also the whole `twindata validate` of the clean release (checksums,
-CSV and Parquet).
+Whole processes, in one benchmark run, on both: the fast checks (median of --runs, with peak memory), the floor of
+reading the same files into Arrow (median of --runs), and frictionless-py once each (it is slow); then whether both
+found exactly the same (table, row, field, rule) findings. Also the whole `twindata validate` of the release
+(checksums, CSV and Parquet).
 
     python benchmarks/bench_validate.py [--runs 3] [--skip-frictionless]
 """
@@ -91,6 +92,32 @@ def broken_copy(folder: Path, share: float = 0.001) -> int:
     return broken
 
 
+def measure(folder: Path, out: Path, args) -> dict:
+    """The fast checks, the read floor and frictionless on the CSV tables in ``folder``."""
+    out.mkdir()
+    fast_cmd = [PY, "-c", FINDINGS.format(function="validate_tables", tables=TABLES), str(folder), str(out / "fast.json")]
+    floor_cmd = [PY, "-c", FLOOR.format(tables=TABLES), str(folder)]
+    fast, floor, memory = [], [], []
+    for _ in range(args.runs):
+        seconds, mib = run(fast_cmd)
+        fast.append(seconds)
+        memory.append(mib)
+        floor.append(run(floor_cmd)[0])
+    result = {"fast_seconds": round(statistics.median(fast), 3), "read_floor_seconds": round(statistics.median(floor), 3),
+              "fast_peak_mib": round(max(memory), 1)}
+    result["fast / read_floor"] = round(result["fast_seconds"] / result["read_floor_seconds"], 2)
+    found = json.loads((out / "fast.json").read_text())
+    result["fast_findings"] = len(found)
+    if not args.skip_frictionless:
+        seconds, mib = run([PY, "-c", FINDINGS.format(function="frictionless_errors", tables=TABLES), str(folder),
+                            str(out / "frictionless.json")])
+        reference = json.loads((out / "frictionless.json").read_text())
+        result.update(frictionless_seconds=round(seconds, 1), frictionless_peak_mib=round(mib, 1),
+                      frictionless_findings=len(reference), identical_findings=found == reference)
+        result["frictionless / fast"] = round(seconds / result["fast_seconds"], 1)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -98,34 +125,17 @@ def main() -> None:
     args = parser.parse_args()
     if not RELEASE.is_dir():
         subprocess.run([PY, str(HERE / "make_synthetic.py")], check=True)
+    report = {"rows": {"partnerships": 1_000_000, "assertions": 1_000_000, "cities": 20_000}, "runs": args.runs}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        broken = broken_copy(folder)
-        fast_cmd = [PY, "-c", FINDINGS.format(function="validate_tables", tables=TABLES), str(folder),
-                    str(folder / "fast.json")]
-        floor_cmd = [PY, "-c", FLOOR.format(tables=TABLES), str(folder)]
-        samples = {"fast_checks": [], "read_floor": [], "twindata_validate_clean_release": []}
-        memory = []
+        broken = Path(tmp) / "broken"
+        broken.mkdir()
+        report["broken_cells"] = broken_copy(broken)
+        validate = []
         for _ in range(args.runs):
-            seconds, mib = run(fast_cmd)
-            samples["fast_checks"].append(seconds)
-            memory.append(mib)
-            samples["read_floor"].append(run(floor_cmd)[0])
-            samples["twindata_validate_clean_release"].append(run([PY, "-m", "twindata.cli", "validate", str(RELEASE)])[0])
-        medians = {k: round(statistics.median(v), 3) for k, v in samples.items()}
-        report = {"rows": {"partnerships": 1_000_000, "assertions": 1_000_000, "cities": 20_000},
-                  "broken_cells": broken, "runs": args.runs, "median_seconds": medians,
-                  "fast_peak_mib": round(max(memory), 1),
-                  "ratios": {"fast_checks / read_floor": round(medians["fast_checks"] / medians["read_floor"], 2)}}
-        fast = json.loads((folder / "fast.json").read_text())
-        report["fast_findings"] = len(fast)
-        if not args.skip_frictionless:
-            seconds, mib = run([PY, "-c", FINDINGS.format(function="frictionless_errors", tables=TABLES), str(folder),
-                                str(folder / "frictionless.json")])
-            reference = json.loads((folder / "frictionless.json").read_text())
-            report.update(frictionless_seconds=round(seconds, 1), frictionless_peak_mib=round(mib, 1),
-                          frictionless_findings=len(reference), identical_findings=fast == reference)
-            report["ratios"]["frictionless / fast_checks"] = round(seconds / medians["fast_checks"], 1)
+            validate.append(run([PY, "-m", "twindata.cli", "validate", str(RELEASE)])[0])
+        report["twindata_validate_release_seconds"] = round(statistics.median(validate), 3)
+        for label, folder in (("published", RELEASE / "data"), ("broken", broken)):
+            report[label] = measure(folder, Path(tmp) / f"{label}-findings", args)
     save_report("bench_validate", report)
 
 

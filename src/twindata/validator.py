@@ -204,8 +204,10 @@ def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = No
     if record_keys:
         errors = [_named(e, record_keys) for e in errors]
     elif compiled.primary_key and errors:  # named by the primary key's cells as the file gives them
-        cells = [text.column(k) for k in compiled.primary_key]
-        errors = [_named(e, None, " / ".join(str(c[e.row - 2].as_py()) for c in cells)) for e in errors]
+        at = pa.array(sorted({e.row - 2 for e in errors}), pa.int64())
+        parts = [text.column(k).take(at).to_pylist() for k in compiled.primary_key]
+        names = dict(zip(at.to_pylist(), (" / ".join(p) for p in zip(*parts))))
+        errors = [_named(e, None, names[e.row - 2]) for e in errors]
     if keep is not None:
         keys = {k: v for k, v in keys.items() if k in keep}
     return Checked(compiled.name, n, errors, keys, values)
@@ -276,19 +278,21 @@ def _check_field(compiled: CompiledTable, f: dict, column: pa.Array,
     odd = pc.indices_nonzero(pc.and_(pc.invert(plain), pc.invert(missing))).to_pylist()
     if odd:  # decided by frictionless's own reader of this field
         reader = compiled.cell_reader(name)
-        values = key.to_pylist()
-        for i in odd:
-            value, notes = reader(column[i].as_py())
+        replacements = []
+        for i, cell in zip(odd, column.take(pa.array(odd, pa.int64())).to_pylist()):
+            value, notes = reader(cell)
             bad = bool(notes and "type" in notes) or value is None
-            values[i] = None if bad else _normalise_value(kind, value)
+            replacements.append(None if bad else _normalise_value(kind, value))
             if python is not None:
                 python[i] = None if bad else value
             for rule_name, note in (notes or {}).items():
                 rows.setdefault(i, []).append(("type-error" if rule_name == "type" else "constraint-error", note))
-        key = pa.array(values, pa.string())
-    for i, found in sorted(rows.items()):
-        value = column[i].as_py()
-        for rule, note in found:
+        mask = pc.is_in(pa.array(range(len(column)), pa.int64()), value_set=pa.array(odd, pa.int64()))
+        key = pc.replace_with_mask(key, mask, pa.array(replacements, pa.string()))
+    flagged = sorted(rows)
+    cells = column.take(pa.array(flagged, pa.int64())).to_pylist() if flagged else []
+    for i, value in zip(flagged, cells):
+        for rule, note in rows[i]:
             errors.append(RowError(table, rule, note, i + 2, None, name, value,
                                    "Type Error" if rule == "type-error" else "Constraint Error"))
     return key, errors, python
@@ -361,10 +365,10 @@ def _repeats(key: pa.Array) -> list[int]:
     valid = key.filter(pc.is_valid(key)) if key.null_count else key
     if len(valid) < 2 or pc.all(pc.less(valid.slice(0, len(valid) - 1), valid.slice(1))).as_py():
         return []  # strictly increasing, as a release's sorted tables are: no key twice, seen in one comparison
-    if pc.count_distinct(key).as_py() == pc.count(key).as_py():
-        return []  # otherwise one hash pass decides the common case
-    counts = pc.value_counts(key)
-    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1)).drop_null()
+    counts = pc.value_counts(valid)  # otherwise one hash pass
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    if not len(repeated):
+        return []
     positions = pc.indices_nonzero(pc.fill_null(pc.is_in(key, value_set=repeated), False))
     seen, out = set(), []
     for i, value in zip(positions.to_pylist(), key.take(positions).to_pylist()):
