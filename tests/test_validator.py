@@ -22,9 +22,9 @@ COMPILED = {t: compile_schema(t, schema.table_schema(t)) for t in TABLES}
 
 
 @pytest.fixture(scope="module")
-def dortmund() -> dict[str, bytes]:
+def dortmund(tmp_path_factory) -> dict[str, bytes]:
     """The CSV bytes of Dortmund's release, as the gate passes them."""
-    gated = pipeline.run(load_settings(out=pytest.importorskip("tempfile").mkdtemp())).gate
+    gated = pipeline.run(load_settings(out=tmp_path_factory.mktemp("releases"))).gate
     return dict(gated.csv) | {"redirects": b'"table","old_id","new_id","since_version","reason"\r\n'}
 
 
