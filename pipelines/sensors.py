@@ -19,4 +19,4 @@ def registry_changed(context: SensorEvaluationContext, settings: TwindataSetting
     if digest == context.cursor:
         return SkipReason(f"registry unchanged (sha256 {digest[:12]})")
     context.update_cursor(digest)
-    return RunRequest(run_key=digest, tags={"twindata/registry_sha256": digest})
+    return RunRequest(tags={"twindata/registry_sha256": digest})  # no run key: a registry changed back runs again

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import pandas as pd
+
 from twindata import pipeline
 from twindata.asof import asof
 from twindata.cache import Cache
@@ -208,3 +210,44 @@ def test_the_cache_of_other_parsers_is_dropped(tmp_path):
     data["parsers"]["wikidata"] -= 1  # written by the parsers before a fix
     cache.file.write_text(json.dumps(data))
     assert Cache(tmp_path, "endpoints", 7).entities == {}
+
+
+def test_one_phase_stated_from_both_sides_is_one_phase(registry_copy, tmp_path):
+    # as if Leeds's row were kept in Dortmund's registry too, from Leeds's side
+    with open(registry_copy / "partnerships.csv", "a", encoding="utf-8") as f:
+        f.write("gb-leeds,de-dortmund,twinning,active,,1969,,,,https://news.leeds.gov.uk/,\n")
+    rows = _rows(pipeline.run(load_settings(registry=registry_copy, out=tmp_path)).publish.path, "partnerships",
+                 "partnership_id")
+    leeds = [pid for pid in rows if "Q39121" in pid]
+    assert leeds == ["Q1295--Q39121--twinning"] and rows[leeds[0]]["assertion_count"] == 4
+
+
+def test_asof_for_an_unknown_city_and_a_suspension_without_a_year(release, tmp_path):
+    none = cli("asof", "2013-12-31", "--city", "de-dortmund", "--release", str(release))
+    assert none.returncode == 0 and ": 0" in none.stdout and "Traceback" not in none.stderr
+    from twindata.asof import in_force, read_tables
+    tables = read_tables(release, "partnerships", "cities")
+    tables["partnerships"].loc[tables["partnerships"]["partnership_id"] == "Q908--Q1295--twinning",
+                               "status_since_year"] = None
+    rostov = in_force(tables["partnerships"], tables["cities"], date(2025, 6, 1)).set_index("partnership_id")
+    assert pd.isna(rostov.loc["Q908--Q1295--twinning", "status_on_day"])  # not "active": no source says since when
+
+
+def test_a_snapshot_named_on_the_command_line_is_replayed_whatever_the_environment(tmp_path):
+    env = {**os.environ, "TWINDATA_LIVE": "1", "TWINDATA_OUT": ""}
+    from twindata.bundled import default_snapshot
+    result = cli("run", "--snapshot", str(default_snapshot()), "--out", str(tmp_path), env=env)
+    assert result.returncode == 0 and "published dortmund-twinning 2.0.0" in result.stdout, result.stderr
+
+
+def test_a_cache_or_versions_index_of_another_shape_is_one_line(tmp_path, release):
+    cache = Cache(tmp_path, "endpoints", 7)
+    cache.file.parent.mkdir(parents=True, exist_ok=True)
+    cache.file.write_text("[]")
+    assert Cache(tmp_path, "endpoints", 7).entities == {}
+    out = tmp_path / "releases"
+    shutil.copytree(release.parent.parent, out)
+    (out / PACKAGE / "versions.json").write_text('{"latest": "9.9.9", "versions": []}')
+    result = cli("run", "--out", str(out))
+    assert result.returncode == 1 and "versions.json: not a versions index" in result.stderr
+    assert "Traceback" not in result.stderr

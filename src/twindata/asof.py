@@ -38,9 +38,15 @@ def _not_ended(row, day: date) -> str:
 
 
 def _status_on(row, day: date) -> str | None:
-    if row["status"] == "suspended" and not pd.isna(row["status_since_year"]) and row["status_since_year"] <= day.year:
-        return "suspended"
-    return "active" if row["status"] in ("active", "suspended", "ended") else None
+    since = row["status_since_year"]
+    if row["status"] == "suspended":
+        if pd.isna(since):
+            return None  # suspended, no source says since when
+        return "suspended" if since <= day.year else "active"
+    if row["status"] == "active" and not pd.isna(since) and not pd.isna(row["start_year"]) and \
+            since > row["start_year"] and day.year < since:
+        return None  # active again since a later year: what it was before, no source says
+    return "active" if row["status"] in ("active", "ended") else None
 
 
 def in_force(partnerships: pd.DataFrame, cities: pd.DataFrame, day: date, city: str | None = None) -> pd.DataFrame:
@@ -49,12 +55,14 @@ def in_force(partnerships: pd.DataFrame, cities: pd.DataFrame, day: date, city: 
     rows = partnerships if city is None else partnerships[(partnerships["city_a_id"] == city) |
                                                           (partnerships["city_b_id"] == city)]
     names = dict(zip(cities["city_id"], cities["name"]))
+    if rows.empty:
+        return rows.assign(in_force=[], status_on_day=[], city_a_name=[], city_b_name=[])
     verdicts = [(_started(r, day), _not_ended(r, day)) for r in rows.to_dict("records")]
-    keep = [NO not in v for v in verdicts]
-    frame = rows[keep].assign(
+    keep = pd.Series([NO not in v for v in verdicts], index=rows.index)
+    frame = rows.loc[keep].assign(
         in_force=[YES if v == (YES, YES) else UNDETERMINED for v, k in zip(verdicts, keep) if k],
-        status_on_day=[_status_on(r, day) for r in rows[keep].to_dict("records")],
-        city_a_name=rows[keep]["city_a_id"].map(names), city_b_name=rows[keep]["city_b_id"].map(names))
+        status_on_day=[_status_on(r, day) for r in rows.loc[keep].to_dict("records")],
+        city_a_name=rows.loc[keep, "city_a_id"].map(names), city_b_name=rows.loc[keep, "city_b_id"].map(names))
     frame = frame.assign(_uncertain=frame["in_force"] != YES)
     return frame.sort_values(["_uncertain", "start_year", "partnership_id"], na_position="last") \
         .drop(columns="_uncertain").reset_index(drop=True)

@@ -33,7 +33,7 @@ class Cache:
         self.now = now or datetime.now(timezone.utc)
         try:
             data = json.loads(self.file.read_text(encoding="utf-8"))
-            if data.get("parsers") != PARSERS:
+            if not isinstance(data, dict) or data.get("parsers") != PARSERS:
                 raise ValueError("written by other parsers")
             self.entities: dict[str, dict] = dict(data["entities"])
             self.images: dict[str, dict] = dict(data["images"])

@@ -83,7 +83,8 @@ def _run(args) -> int:
     from twindata.pipeline import run
     from twindata.settings import load_settings
 
-    settings = load_settings(registry=args.registry, out=args.out, live=args.live, snapshot=args.snapshot,
+    live = False if args.snapshot is not None else args.live  # a snapshot named on the command line is replayed
+    settings = load_settings(registry=args.registry, out=args.out, live=live, snapshot=args.snapshot,
                              contact=args.contact)
     result = run(settings, progress=_progress)
     p = result.publish

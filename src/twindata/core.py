@@ -104,9 +104,12 @@ def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues
     rows_by_group = defaultdict(list)
     for c, s, p in resolved:
         if c.defines_phase:
-            rows_by_group[(c.source_name, identity.pair(s, p), c.type)].append((c, s, p))
-    for (_, pair, type_), rows in sorted(rows_by_group.items(), key=lambda kv: str(kv[0])):
-        for n, (c, s, p) in enumerate(sorted(rows, key=lambda r: r[0].start_year or 0), start=1):
+            rows_by_group[(identity.pair(s, p), c.type)].append((c, s, p))
+    for (pair, type_), rows in sorted(rows_by_group.items(), key=lambda kv: str(kv[0])):
+        # every registry's and every side's row of the same start year is one phase; phases numbered by date
+        starts = sorted({c.start_year or 0 for c, _, _ in rows})
+        for c, s, p in rows:
+            n = starts.index(c.start_year or 0) + 1
             phase = phases.setdefault((pair, type_, n), _Phase(pair, type_, n))
             phase.claims.append((c, s, p))
             of_row[c.phase] = phase

@@ -107,6 +107,16 @@ def table_changes(old: pa.Table | None, new: pa.Table | None, pk: list[str],
         onto = pc.and_(renamed, pc.is_in(old_keys, value_set=raw_keys.filter(pc.invert(renamed))))
         merged = sorted(f"{o} → {n}" for o, n in zip(raw_keys.filter(onto).to_pylist(), old_keys.filter(onto).to_pylist()))
         old, old_keys = old.filter(pc.invert(onto)), old_keys.filter(pc.invert(onto))
+        # two renamed rows onto one new id: the first stands for it, the others were merged into it
+        renamed = pc.not_equal(raw_keys.filter(pc.invert(onto)), old_keys)
+        seen, twice = set(), []
+        for i, key in zip(pc.indices_nonzero(renamed).to_pylist(), old_keys.filter(renamed).to_pylist()):
+            (twice.append(i) if key in seen else seen.add(key))
+        if twice:
+            raws = raw_keys.filter(pc.invert(onto))
+            merged = sorted(merged + [f"{raws[i].as_py()} → {old_keys[i].as_py()}" for i in twice])
+            mask = pc.invert(pc.is_in(pa.array(range(len(old_keys)), pa.int64()), value_set=pa.array(twice, pa.int64())))
+            old, old_keys = old.filter(mask), old_keys.filter(mask)
     in_new, in_old = pc.is_in(old_keys, value_set=new_keys), pc.is_in(new_keys, value_set=old_keys)
     result = {"added": sorted(new_keys.filter(pc.invert(in_old)).to_pylist()),
               "removed": sorted(old_keys.filter(pc.invert(in_new)).to_pylist()), "merged": merged}

@@ -123,8 +123,9 @@ def renamed_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
 def check_never_reused(redirects: list[dict], new: dict[str, pa.Table]) -> None:
     """A retired id (the old id of any redirect) must not be published again for anything."""
     keys = {"cities": "city_id", "partnerships": "partnership_id", "images": "image_id"}
+    published = {t: set(_column(new.get(t), k)) for t, k in keys.items()}
     for r in redirects:
-        if r["old_id"] in set(_column(new.get(r["table"]), keys[r["table"]])):
+        if r["old_id"] in published[r["table"]]:
             raise TwindataError(f"{r['table']}: id {r['old_id']} was retired in {r['since_version']} (now "
                                 f"{r['new_id']}) and is never used again: give the record its Wikidata QID, or a "
                                 "new key in its registry")

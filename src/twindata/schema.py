@@ -138,9 +138,3 @@ def outside_source(table: str, field: str) -> str | None:
     return fields(table)[field].get("twindata:from")
 
 
-def required(table: str) -> set[str]:
-    return {f["name"] for f in _load(table)["fields"] if f.get("constraints", {}).get("required")}
-
-
-def foreign_keys(table: str) -> list[dict]:
-    return copy.deepcopy(_load(table).get("foreignKeys", []))

@@ -28,7 +28,8 @@ ENV_PREFIX = "TWINDATA_"
 class Settings(BaseSettings):
     """Where a run reads from, where it writes to, and how it treats the Wikimedia APIs."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_assignment=True)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_assignment=True,
+                                      env_ignore_empty=True)
 
     registry: Path | None = Field(None, description="Registry folder (default: Dortmund's bundled registry).")
     out: Path = Field(Path("releases"), description="Folder the releases are published into.")

@@ -64,7 +64,13 @@ def read_versions(package_dir: Path) -> dict:
     file = package_dir / "versions.json"
     if not file.exists():
         return {"package": package_dir.name, "latest": None, "versions": []}
-    return read_json(file, "versions.json")
+    versions = read_json(file, "versions.json")
+    entries = versions.get("versions") if isinstance(versions, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(v, dict) and {"version", "path"} <= set(v) for v in entries) \
+            or (versions.get("latest") is not None and versions["latest"] not in {v["version"] for v in entries}):
+        raise TwindataError(f"{file}: not a versions index twindata wrote (each version needs version and path, and "
+                            "latest must be one of them); move it away to start the package afresh")
+    return versions
 
 
 def semver(version: str) -> tuple[int, ...]:

@@ -46,9 +46,6 @@ def csv_bytes(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def write_csv(table: pa.Table, path: Path) -> None:
-    pacsv.write_csv(table, path, write_options=CSV_OPTIONS)
-
 
 def write_parquet(table: pa.Table, path: Path) -> None:
     """Parquet with the schema's types and docs; fixed options so the same rows give the same bytes."""
