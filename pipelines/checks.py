@@ -6,6 +6,7 @@ release. Warning: the data_issues check fails, without blocking, when the gate h
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
 from twindata.gate import GateResult
+from twindata.issues import count_kinds
 
 
 def _verdict(result: GateResult, rule=lambda r: True) -> AssetCheckResult:
@@ -61,9 +62,7 @@ def crosswalk_schema(crosswalk: GateResult) -> AssetCheckResult:
 def nothing_quarantined(data_issues: GateResult) -> AssetCheckResult:
     rows = data_issues.tables["data_issues"].to_pylist()
     held = [r for r in rows if r["kind"].startswith("quarantined")]
-    counts = {}
-    for r in rows:
-        counts[r["kind"]] = counts.get(r["kind"], 0) + 1
+    counts = count_kinds(r["kind"] for r in rows)
     return AssetCheckResult(passed=not held and not data_issues.errors, severity=AssetCheckSeverity.WARN,
                             metadata={"by_kind": MetadataValue.json(counts), "quarantined": len(held),
                                       "rows": MetadataValue.json(held[:100]),

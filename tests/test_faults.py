@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 import urllib3.util.retry
 from pathlib import Path
 

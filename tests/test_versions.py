@@ -4,8 +4,6 @@ concurrent runs, with a changelog, a diff and checksums of every file."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import subprocess
 import sys

@@ -80,6 +80,7 @@ def _progress(message: str, _start=[time.perf_counter()]) -> None:
 
 
 def _run(args) -> int:
+    from twindata.issues import count_kinds
     from twindata.pipeline import run
     from twindata.settings import load_settings
 
@@ -89,9 +90,7 @@ def _run(args) -> int:
     result = run(settings, progress=_progress)
     p = result.publish
     counts = ", ".join(f"{t} {n}" for t, n in result.counts.items())
-    issues = {}
-    for kind in result.gate.tables["data_issues"].column("kind").to_pylist():
-        issues[kind] = issues.get(kind, 0) + 1
+    issues = count_kinds(result.gate.tables["data_issues"].column("kind").to_pylist())
     r = result.requests
     print(f"tables: {counts}")
     print(f"requests: {r['wikidata']} Wikidata, {r['commons']} Commons ({r['commons_saved']} saved by the cache); "

@@ -22,7 +22,7 @@ from twindata import licences, schema
 from twindata.core import EXTERNAL, ORIGIN, CoreTables
 from twindata.errors import GateError
 from twindata.issues import DataIssue, Issues, RowError
-from twindata.tables import csv_bytes, sort_order, to_arrow
+from twindata.tables import csv_bytes, sort_order, sorted_arrow, to_arrow
 from twindata.validator import CompiledTable, check, compile_schema, foreign_key_errors, read_text
 
 POLICIES = {"images": licences.check_images}  # rules beside the Table Schemas, by table
@@ -102,7 +102,7 @@ def run_gate(core: CoreTables) -> GateResult:
                    if e.row - 2 not in held.dropped[e.table]]
         if not cascade:
             break
-        held.decide([_named(e, keys) for e in cascade])
+        held.decide([e.named(keys[e.table][e.row - 2] if keys.get(e.table) else None) for e in cascade])
     if held.fatal:
         return _result(arrows, csv, issues, core, held.fatal)
     if held.changed:
@@ -154,14 +154,8 @@ class _Quarantine:
         return frames
 
 
-def _named(e: RowError, keys: dict[str, list]) -> RowError:
-    record = keys[e.table][e.row - 2] if keys.get(e.table) else None
-    return RowError(e.table, e.rule, e.message, e.row, record, e.field, e.value, e.title)
-
-
 def _result(arrows, csv, issues: Issues, core: CoreTables, fatal: list[RowError]) -> GateResult:
-    arrow = to_arrow(pd.DataFrame(issues.records(), columns=schema.columns("data_issues"), dtype=object), "data_issues")
-    arrows["data_issues"] = arrow.take(sort_order(arrow, "data_issues"))
+    arrows["data_issues"] = sorted_arrow(issues.records(), "data_issues")
     csv["data_issues"] = csv_bytes(arrows["data_issues"])
     own = check(compiled("data_issues"), read_text(csv["data_issues"], compiled("data_issues"), blank_rows=True))
     return GateResult(arrows, csv, fatal + own.errors, issues.rows[len(core.issues.rows):])

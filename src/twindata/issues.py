@@ -7,7 +7,8 @@ reports are turned into ``RowError``s here and nowhere else.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
 
 
 def short(value: object, limit: int = 80) -> object:
@@ -28,6 +29,10 @@ class RowError:
     value: object = None
     title: str | None = None
     cells: tuple = ()
+
+    def named(self, record: str | None) -> "RowError":
+        """The same error, naming its record (the row's primary key)."""
+        return replace(self, record=record)
 
     def line(self) -> str:
         """One line: table, row, record, field, value, rule and message."""
@@ -93,7 +98,9 @@ class Issues:
         return [asdict(r) for r in self.rows]
 
     def count(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for r in self.rows:
-            counts[r.kind] = counts.get(r.kind, 0) + 1
-        return dict(sorted(counts.items()))
+        return count_kinds(r.kind for r in self.rows)
+
+
+def count_kinds(kinds) -> dict[str, int]:
+    """How many data issues of each kind, by kind."""
+    return dict(sorted(Counter(kinds).items()))

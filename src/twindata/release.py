@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
 import pyarrow as pa
 
 from twindata import __version__, diff, identity, schema, versioning
@@ -29,7 +28,7 @@ from twindata.errors import TwindataError
 from twindata.fsutil import fsync_dir, fsync_tree, sha256_file, sha256_files, write_json_atomic
 from twindata.gate import GateResult
 from twindata.staging import package_lock, read_versions, staging_folder, version_entry
-from twindata.tables import csv_bytes, sort_order, to_arrow, write_parquet
+from twindata.tables import csv_bytes, sorted_arrow, write_parquet
 from twindata.verify import verify_checksums
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -167,8 +166,7 @@ def _redirect_rows(renamed: dict[str, dict[str, str]], version: str, old_tables:
 
 
 def _redirects_table(rows: list[dict]) -> pa.Table:
-    arrow = to_arrow(pd.DataFrame(rows, columns=schema.columns("redirects"), dtype=object), "redirects")
-    return arrow.take(sort_order(arrow, "redirects"))
+    return sorted_arrow(rows, "redirects")
 
 
 def _contract_change(previous: str | None) -> list[str]:

@@ -127,10 +127,11 @@ def contract_version() -> int:
     return int(_load("package")["contract"]["version"])
 
 
-def quarantinable(table: str) -> set[str]:
+@cache
+def quarantinable(table: str) -> frozenset[str]:
     """Fields whose bad value from an outside source is blanked (the row published without it) instead of holding
     back the whole row: the fields a Table Schema marks with "twindata:quarantine": "value"."""
-    return {f["name"] for f in _load(table)["fields"] if f.get("twindata:quarantine") == "value"}
+    return frozenset(f["name"] for f in _load(table)["fields"] if f.get("twindata:quarantine") == "value")
 
 
 def outside_source(table: str, field: str) -> str | None:

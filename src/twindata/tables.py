@@ -29,6 +29,13 @@ def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
     return pa.Table.from_pydict(data, schema=arrow_schema)
 
 
+def sorted_arrow(rows: pd.DataFrame | list[dict], table: str) -> pa.Table:
+    """Rows (a frame, or records) as the table's typed Arrow table, in published order."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=schema.columns(table), dtype=object)
+    arrow = to_arrow(frame, table)
+    return arrow.take(sort_order(arrow, table))
+
+
 def sort_order(arrow: pa.Table, table: str) -> pa.Array:
     """Row order of a published table: by primary key, or by every column where it has none."""
     key = schema.primary_key(table) or arrow.column_names

@@ -202,22 +202,15 @@ def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = No
             errors.append(RowError(compiled.name, "primary-key", "the same as in an earlier row", i + 2, None, None,
                                    None, "PrimaryKey Error"))
     if record_keys:
-        errors = [_named(e, record_keys) for e in errors]
+        errors = [e.named(record_keys[e.row - 2] if 0 <= e.row - 2 < len(record_keys) else None) for e in errors]
     elif compiled.primary_key and errors:  # named by the primary key's cells as the file gives them
         at = pa.array(sorted({e.row - 2 for e in errors}), pa.int64())
         parts = [text.column(k).take(at).to_pylist() for k in compiled.primary_key]
         names = dict(zip(at.to_pylist(), (" / ".join(p) for p in zip(*parts))))
-        errors = [_named(e, None, names[e.row - 2]) for e in errors]
+        errors = [e.named(names[e.row - 2]) for e in errors]
     if keep is not None:
         keys = {k: v for k, v in keys.items() if k in keep}
     return Checked(compiled.name, n, errors, keys, values)
-
-
-def _named(e: RowError, record_keys: list | None, record: str | None = None) -> RowError:
-    i = (e.row or 0) - 2
-    if record_keys is not None:
-        record = record_keys[i] if 0 <= i < len(record_keys) else None
-    return RowError(e.table, e.rule, e.message, e.row, record, e.field, e.value, e.title, e.cells)
 
 
 def _check_field(compiled: CompiledTable, f: dict, column: pa.Array,
@@ -328,8 +321,6 @@ def _normalised(kind: str, typed: pa.Array, column: pa.Array) -> pa.Array:
         return column
     if kind == "boolean":
         return pc.if_else(typed, "true", "false")
-    if kind == "number":
-        return pc.cast(typed, pa.string())
     return pc.cast(typed, pa.string())
 
 

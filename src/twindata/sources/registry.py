@@ -127,8 +127,7 @@ def _named(e: RowError, checked, descriptor: dict) -> RowError:
     """A row error named by its record's key, as the registry's file gives it."""
     i = (e.row or 0) - 2
     key = [checked.values[k][i] if 0 <= i < checked.rows else None for k in descriptor["primaryKey"]]
-    record = " / ".join("" if v is None else str(v) for v in key) if any(v is not None for v in key) else None
-    return RowError(e.table, e.rule, e.message, e.row, record, e.field, e.value, e.title)
+    return e.named(" / ".join("" if v is None else str(v) for v in key) if any(v is not None for v in key) else None)
 
 
 def _read_checked(folder: Path, resource, descriptors: dict) -> pd.DataFrame:
@@ -158,8 +157,7 @@ def _first_error(folder: Path, table: str, error, descriptors: dict) -> Registry
     e = row_error(table, error)
     header = [f["name"] for f in descriptors[e.table]["fields"]]
     key = [e.cells[header.index(k)] for k in descriptors[e.table]["primaryKey"] if header.index(k) < len(e.cells)]
-    record = " / ".join(str(k) for k in key) if any(key) else None
-    return _registry_error(folder, RowError(e.table, e.rule, e.message, e.row, record, e.field, e.value, e.title))
+    return _registry_error(folder, e.named(" / ".join(str(k) for k in key) if any(key) else None))
 
 
 def _registry_error(folder: Path, e: RowError) -> RegistryError:
