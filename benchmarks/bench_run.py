@@ -5,7 +5,8 @@ Measures, as medians of several runs: the first run into an empty releases folde
 nothing (and how many bytes it writes: every write() of the process, from /proc/self/io), the same first run
 replaying the default snapshot named explicitly (`--snapshot`), the Dagster job executed in-process into an empty
 folder, and references in the same benchmark run (an empty interpreter, importing pandas + pyarrow + frictionless +
-requests, importing the libraries the run needs now, and,
+requests, importing the libraries the run needs now by a list, importing every module the run is seen to import
+but twindata's own (``imports_used``: the libraries, the parts they load lazily, the standard library's), and,
 with ``--reference-src``, the same run by an earlier twindata checkout's ``src/``), then prints the ratios, since
 absolute seconds drift on a shared machine. Processes run with bytecode caching on (as an installed package has its
 .pyc files), after one warm-up run.
@@ -16,6 +17,7 @@ absolute seconds drift on a shared machine. Processes run with bytecode caching 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -43,6 +45,25 @@ with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stder
     code = main(sys.argv[1:])
 counters = dict(line.split(": ") for line in open("/proc/self/io").read().splitlines())
 sys.__stderr__.write(f"{counters['wchar']} {counters['write_bytes']} {code} {out.getvalue()!r}\\n")
+"""
+# every module a default run ends up importing but twindata's own (libraries, their lazily loaded parts such as
+# pyarrow.pandas_compat, and the standard library's), in the order the run imports them
+USED = """
+import sys
+before = set(sys.modules)
+import contextlib, io, json
+from twindata.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    main(["run", "--out", sys.argv[1]])
+sys.__stdout__.write(json.dumps([m for m in sys.modules if m not in before and m.split(".")[0] != "twindata"]))
+"""
+IMPORT_ALL = """
+import importlib, json, sys
+for name in json.loads(sys.argv[1]):
+    try:
+        importlib.import_module(name)
+    except ImportError:  # an extension's private helper module, loaded by its parent, not by name
+        pass
 """
 DAGSTER = """
 import sys
@@ -78,6 +99,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--reference-src", type=Path, help="src/ of an earlier checkout, run side by side")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as out:
+        used = subprocess.run([PY, "-c", USED, out], check=True, capture_output=True, text=True, env=ENV).stdout
+    COMMANDS["imports_used"] = [PY, "-c", IMPORT_ALL, used]
     names = [*COMMANDS, "first_run", "unchanged_rerun", "snapshot_replay", "dagster_in_process"]
     samples: dict[str, list[float]] = {k: [] for k in names + (["reference_first_run"] if args.reference_src else [])}
     writes = []
@@ -105,9 +129,10 @@ def main() -> None:
                 samples["reference_first_run"].append(timed([PY, "-m", "twindata.cli", "run", "--out", out],
                                                             env=reference_env))
     medians = {k: statistics.median(v) for k, v in samples.items()}
-    report = {"runs": args.runs, "median_seconds": {k: round(v, 3) for k, v in medians.items()},
+    report = {"runs": args.runs, "modules_used": len(json.loads(used)), "median_seconds": {k: round(v, 3) for k, v in medians.items()},
               "ratios": {"first_run / imports_floor": round(medians["first_run"] / medians["imports_floor"], 2),
                          "first_run / imports_needed": round(medians["first_run"] / medians["imports_needed"], 2),
+                         "first_run / imports_used": round(medians["first_run"] / medians["imports_used"], 2),
                          "unchanged_rerun / first_run": round(medians["unchanged_rerun"] / medians["first_run"], 2),
                          "snapshot_replay / first_run": round(medians["snapshot_replay"] / medians["first_run"], 2),
                          "dagster_in_process / first_run": round(medians["dagster_in_process"] / medians["first_run"], 2)},

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -89,7 +91,9 @@ def test_parquet_has_the_csv_rows_schema_types_and_docs(first_release):
     for table in schema.published_tables():
         parquet = pq.read_table(release / "data" / f"{table}.parquet")
         assert parquet.schema.names == schema.columns(table)
-        assert parquet.to_pylist() == pq.read_table(release / "data" / f"{table}.parquet").to_pylist()
+        typed = pacsv.read_csv(release / "data" / f"{table}.csv", convert_options=pacsv.ConvertOptions(
+            column_types=schema.arrow_schema(table), strings_can_be_null=True))
+        assert parquet.to_pylist() == typed.to_pylist()
         assert len(parquet) == len(_csv(release, table))
         for field in parquet.schema:
             assert field.metadata[b"description"]
@@ -98,6 +102,15 @@ def test_parquet_has_the_csv_rows_schema_types_and_docs(first_release):
     assert partnerships.schema.field("partnership_id").nullable is False
     frame = partnerships.to_pandas()
     assert str(frame["start_year"].dtype) == "Int64"  # empty years read as missing, not NaN floats
+
+
+def test_the_pandas_metadata_is_what_pyarrow_writes_for_nullable_dtypes():
+    dtypes = {"integer": "Int64", "boolean": "boolean", "number": "Float64", "string": "object", "date": "object"}
+    for table in [*schema.published_tables(), "redirects"]:
+        arrow = schema.arrow_schema(table)
+        empty = pd.DataFrame({f["name"]: pd.Series([], dtype=dtypes[f["type"]]) for f in schema.fields(table).values()})
+        written = pa.Table.from_pandas(empty, schema=arrow.remove_metadata(), preserve_index=False)
+        assert arrow.metadata[b"pandas"] == written.schema.metadata[b"pandas"]
 
 
 def test_rerun_with_unchanged_content_publishes_nothing(first_release):

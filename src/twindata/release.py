@@ -10,7 +10,6 @@ recovery are ``twindata.staging``'s; the checks are ``twindata.verify``'s. A pub
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -217,7 +216,7 @@ def _descriptor(metadata: dict, version: str, created: str, tables: tuple[str, .
     for fmt, (mediatype, ext) in FORMATS.items():
         for t in tables:
             path = staging / "data" / f"{t}.{ext}"
-            table_schema = copy.deepcopy(schemas[t])
+            table_schema = schemas[t]
             resource = {"name": t if fmt == "csv" else f"{t}-parquet", "type": "table", "path": f"data/{t}.{ext}",
                         "format": ext, "mediatype": mediatype, "title": table_schema.get("title"),
                         "description": table_schema.get("description"), "hash": f"sha256:{sha256_file(path)}"}

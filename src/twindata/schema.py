@@ -28,17 +28,23 @@ _ARROW_TYPES = {
 
 
 @cache
+def _text(name: str) -> str:
+    return (schemas_dir() / f"{name}.json").read_text(encoding="utf-8")
+
+
+@cache
 def _load(name: str) -> dict:
-    return json.loads((schemas_dir() / f"{name}.json").read_text(encoding="utf-8"))
+    """A schema file, parsed once and shared: read it, never modify it."""
+    return json.loads(_text(name))
 
 
 def table_schema(table: str) -> dict:
     """The Table Schema descriptor of a published table (a fresh copy, safe to modify)."""
-    return copy.deepcopy(_load(table))
+    return json.loads(_text(table))
 
 
 def package_metadata() -> dict:
-    return copy.deepcopy(_load("package"))
+    return json.loads(_text("package"))
 
 
 def columns(table: str) -> list[str]:
@@ -64,17 +70,23 @@ def arrow_schema(table: str) -> pa.Schema:
                                      metadata=meta))
     plain = pa.schema(arrow_fields)
     return plain.with_metadata({"title": descriptor.get("title", ""), "description": descriptor.get("description", ""),
-                                **_pandas_metadata(descriptor, plain)})
+                                **_pandas_metadata(descriptor)})
 
 
-_PANDAS_DTYPES = {"integer": "Int64", "boolean": "boolean", "number": "Float64", "string": "object", "date": "object"}
+# Table Schema type → (pandas_type, numpy_type) as pandas' own Parquet metadata names a nullable column of it
+_PANDAS_TYPES = {"integer": ("int64", "Int64"), "boolean": ("bool", "boolean"), "number": ("float64", "Float64"),
+                 "string": ("unicode", "object"), "date": ("date", "object")}
 
 
-def _pandas_metadata(descriptor: dict, arrow: pa.Schema) -> dict:
-    """pandas' own Parquet metadata declaring nullable dtypes (Int64, Float64, boolean), so that ``pandas.read_parquet`` and
-    frictionless read an empty numeric cell as missing instead of NaN."""
-    empty = pd.DataFrame({f["name"]: pd.Series([], dtype=_PANDAS_DTYPES[f["type"]]) for f in descriptor["fields"]})
-    return {b"pandas": pa.Table.from_pandas(empty, schema=arrow, preserve_index=False).schema.metadata[b"pandas"]}
+def _pandas_metadata(descriptor: dict) -> dict:
+    """pandas' own Parquet metadata declaring nullable dtypes (Int64, Float64, boolean), so that ``pandas.read_parquet``
+    and frictionless read an empty numeric cell as missing instead of NaN. Written here as pyarrow writes it for an
+    empty frame of those dtypes (a test holds the two equal), without building that frame on every run."""
+    columns = [{"name": f["name"], "field_name": f["name"], "pandas_type": _PANDAS_TYPES[f["type"]][0],
+                "numpy_type": _PANDAS_TYPES[f["type"]][1], "metadata": None} for f in descriptor["fields"]]
+    return {b"pandas": json.dumps({"index_columns": [], "column_indexes": [], "columns": columns, "attributes": {},
+                                   "creator": {"library": "pyarrow", "version": pa.__version__},
+                                   "pandas_version": pd.__version__}).encode()}
 
 
 def registry_tables() -> dict[str, dict]:
@@ -114,7 +126,7 @@ def registry_optional_tables() -> set[str]:
 
 def registry_metadata_schema() -> dict:
     """The JSON Schema that registry.json must pass."""
-    return copy.deepcopy(_load("registry")["metadata"])
+    return json.loads(_text("registry"))["metadata"]
 
 
 def published_tables() -> list[str]:

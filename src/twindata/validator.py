@@ -43,6 +43,7 @@ _PLAIN = {
 }
 _ARROW = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(), "string": pa.string()}
 PARALLEL_ROWS = 50_000  # smaller tables are checked field after field: threads would cost more than they save
+PARALLEL_BYTES = 4 << 20  # smaller files are parsed in one thread, for the same reason
 
 
 @dataclass
@@ -120,11 +121,11 @@ def read_text(source: bytes | Path, compiled: CompiledTable, blank_rows: bool = 
     bad_rows = []
     try:
         if isinstance(source, bytes):
-            first, stream = source[:65536], (lambda: io.BytesIO(source))
+            first, stream, size = source[:65536], (lambda: io.BytesIO(source)), len(source)
         else:
             with open(source, "rb") as handle:
                 first = handle.read(65536)
-            stream = (lambda: pa.input_stream(str(source)))
+            stream, size = (lambda: pa.input_stream(str(source))), os.path.getsize(source)
         if first.startswith(b"\xef\xbb\xbf"):
             return None
         header = first.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
@@ -135,7 +136,7 @@ def read_text(source: bytes | Path, compiled: CompiledTable, blank_rows: bool = 
             bad_rows.clear()
             try:
                 table = pacsv.read_csv(
-                    stream(), read_options=pacsv.ReadOptions(use_threads=True),
+                    stream(), read_options=pacsv.ReadOptions(use_threads=size > PARALLEL_BYTES),
                     parse_options=pacsv.ParseOptions(newlines_in_values=newlines, ignore_empty_lines=False,
                                                      invalid_row_handler=lambda row: bad_rows.append(row) or "skip"),
                     convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in compiled.names},

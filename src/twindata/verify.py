@@ -18,6 +18,8 @@ from twindata.fsutil import read_json, sha256_file
 from twindata.issues import RowError, row_errors
 from twindata.validator import check, compile_schema, foreign_key_errors, validate_tables
 
+PARALLEL_BYTES = 64 << 20  # a smaller release is hashed file after file: threads would cost more than they save
+
 
 def verify_release(folder: Path, rows: bool = True) -> list[RowError]:
     """Every problem of a release folder: its checksums, then (with ``rows``) its rows."""
@@ -38,8 +40,13 @@ def verify_checksums(folder: Path) -> list[RowError]:
     listed = _listed_entry(folder)
     if listed is not None:
         expected.append(("datapackage.json", "datapackage.json", f"sha256:{listed['datapackage_sha256']}", None))
+    def check(entry: tuple) -> RowError | None:
+        return _check_file(folder, *entry)
+
+    if sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) < PARALLEL_BYTES:
+        return [p for p in map(check, expected) if p]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # hashlib releases the GIL
-        return [p for p in pool.map(lambda e: _check_file(folder, *e), expected) if p]
+        return [p for p in pool.map(check, expected) if p]
 
 
 def verify_rows(folder: Path) -> list[RowError]:
