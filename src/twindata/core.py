@@ -29,7 +29,8 @@ from twindata.sources.registry import Registry
 ORIGIN, EXTERNAL = "_origin", "_external"
 PHASE_FIELDS = ("status", "status_since_year", "start_year", "start_date", "end_year", "end_date")
 COMPARED = ("type", "status", "start_year", "start_date", "end_year", "end_date")
-COMMUNITY_TYPE = "twinning"  # what Wikidata P190 (twinned administrative body) implies
+COMMUNITY_TYPE = "twinning"  # what Wikidata P190 (twinned administrative body) and Wikipedia's lists imply
+LAYERS = ("registry", "wikidata", "wikipedia")  # the sources of the partnership and city rows, each a licence layer
 
 
 @dataclass
@@ -90,7 +91,10 @@ class _Phase:
         return [c for c, _, _ in self.claims if c.defines_phase]
 
 
-def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues,
+                       focus: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Partnerships and assertions from the claims. ``focus`` names the cities whose unconfirmed partnerships are
+    listed in data_issues (the registries' own cities; every city where None)."""
     resolved = []
     for c in claims:
         stated_by, partner = crosswalk.resolve(c.stated_by), crosswalk.resolve(c.partner)
@@ -134,7 +138,7 @@ def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues
             _place(c, candidates).claims.append((c, s, p))
     rows, assertions = [], []
     for phase in sorted(phases.values(), key=lambda ph: ph.id):
-        rows.append(_partnership_row(phase, issues))
+        rows.append(_partnership_row(phase, issues, focus))
         assertions += [_assertion_row(phase, c, s, p) for c, s, p in sorted(phase.claims, key=lambda x: x[0].assertion_id)]
     return frame("partnerships", rows), frame("assertions", assertions)
 
@@ -167,7 +171,7 @@ def _place(claim: Claim, candidates: list[_Phase]) -> _Phase:
     return max(current, key=lambda ph: (ph.type == COMMUNITY_TYPE, ph.values["start_year"] or 0, ph.n))
 
 
-def _partnership_row(phase: _Phase, issues: Issues) -> dict:
+def _partnership_row(phase: _Phase, issues: Issues, focus: set[str] | None = None) -> dict:
     a, b = phase.pair
     claims = [c for c, _, _ in phase.claims]
     defining = phase.defining
@@ -185,18 +189,25 @@ def _partnership_row(phase: _Phase, issues: Issues) -> dict:
                 issues.add("conflict", "partnerships", phase.id, name, value, c.source,
                            f"{c.assertion_id} (stated by {_side(c, phase)}) gives {value}; published: {ours}")
     confirmed = any(c.confirmed for c in claims)
-    if not confirmed:
+    if not confirmed and (focus is None or focus & set(phase.pair)):
         issues.add("unconfirmed", "partnerships", phase.id, None, None, first.source,
                    f"stated only by community sources ({', '.join(sorted(c.assertion_id for c in claims))}); "
                    "no city's records confirm it")
     return {"partnership_id": phase.id, "city_a_id": a, "city_b_id": b, "type": phase.type, "phase": phase.n,
             **phase.values,
-            "stated_by_city_a": any(s == a for _, s, _ in phase.claims),
-            "stated_by_city_b": any(s == b for _, s, _ in phase.claims),
+            "stated_by_city_a": any(s == a for c, s, _ in phase.claims if c.directed),
+            "stated_by_city_b": any(s == b for c, s, _ in phase.claims if c.directed),
             "confidence": "confirmed" if confirmed else "community", "assertion_count": len(claims),
+            "layers": layers(c.source for c in claims),
             "source_url": first.source_url, "note": first.note if defining else None,
             ORIGIN: "registry" if defining else first.source,
             EXTERNAL: () if defining else PHASE_FIELDS}
+
+
+def layers(sources) -> str:
+    """The licence layers of a row: the sources behind it, in a fixed order."""
+    given = set(sources)
+    return " ".join(s for s in LAYERS if s in given)
 
 
 def _side(claim: Claim, phase: _Phase) -> str:
@@ -235,7 +246,8 @@ def build_cities(registries: list[Registry], crosswalk: Crosswalk, wd: wikidata.
             if city_id in rows:
                 continue  # a second registry naming the same city adds no facts of its own to the row
             row = {"city_id": city_id, "wikidata_qid": c["wikidata_qid"], "name": c["name"],
-                   "local_name": c["local_name"], "country_code": c["country_code"], ORIGIN: "registry", EXTERNAL: ()}
+                   "local_name": c["local_name"], "country_code": c["country_code"], "layers": "registry",
+                   ORIGIN: "registry", EXTERNAL: ()}
             qid = c["wikidata_qid"]
             if qid is None:
                 issues.add("unresolved", "cities", city_id, "wikidata_qid", None, "registry",
@@ -247,6 +259,7 @@ def build_cities(registries: list[Registry], crosswalk: Crosswalk, wd: wikidata.
                 values = _entity_values(entity)
                 row.update(values)
                 row[EXTERNAL] = tuple(k for k, v in values.items() if v is not None)
+                row["layers"] = layers(["registry", "wikidata"])
                 if entity.iso_code and c["country_code"] != entity.iso_code:
                     issues.add("conflict", "cities", city_id, "country_code", entity.iso_code, "wikidata",
                                f"Wikidata's country has code {entity.iso_code}; the registry says {c['country_code']}")
@@ -255,7 +268,7 @@ def build_cities(registries: list[Registry], crosswalk: Crosswalk, wd: wikidata.
     named = sorted(set(partnerships["city_a_id"]) | set(partnerships["city_b_id"]), key=identity.sort_key)
     for qid in (q for q in named if q not in rows):
         entity = wd.entities.get(qid)
-        row = {"city_id": qid, "wikidata_qid": qid, ORIGIN: "wikidata", EXTERNAL: ()}
+        row = {"city_id": qid, "wikidata_qid": qid, "layers": "wikidata", ORIGIN: "wikidata", EXTERNAL: ()}
         if entity is None:
             issues.add("unresolved", "cities", qid, "name", qid, "wikidata", _missing_reason(qid, wd))
         else:

@@ -27,7 +27,8 @@ class Claim:
 
     ``phase`` names the registry row a registry's claim belongs to, as (registry, city key, partner key, type,
     start year); ``defines_phase`` marks the registry's own row in partnerships.csv (its reconciled statement), as
-    opposed to a further claim of a page it cites. Community claims (Wikidata) have no phase: core places them."""
+    opposed to a further claim of a page it cites. Community claims (Wikidata, Wikipedia's lists) have no phase:
+    core places them. An undirected claim (a list that names a pair) says nothing about reciprocity."""
 
     assertion_id: str
     source: str
@@ -50,6 +51,8 @@ class Claim:
     source_revision: str | None = None
     snapshot_id: str | None = None
     note: str | None = None
+    directed: bool = True  # False where the source lists the pair without saying which side states it
+
 
     @property
     def confirmed(self) -> bool:

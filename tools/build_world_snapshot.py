@@ -1,0 +1,206 @@
+"""Build the world package's bundled snapshot from real public extracts: Wikidata's P190 statements as partitions
+(one CSV per subject country, in the columns of schemas/input-wikidata-p190.json) and the pairs of Wikipedia's
+twin-town lists, each file with its checksum, row count, licence and origin in manifest.json.
+
+    python tools/build_world_snapshot.py DATA_DIR [--out snapshots/world]
+
+DATA_DIR holds the extracts as published (each folder with its PROVENANCE.md):
+  proghist-sistercities/by_origin_country/*.tsv   Wikidata P190 of 25 EU countries' municipalities, 2017 (CC0)
+  wikidata-bigsister/sister_cities.gexf            Wikidata P190 graph with QIDs, 2022-01 (CC0)
+  wikidata-bigsister/big-sister-cities.json        Wikidata P190 graph with QIDs, 2021-11 (CC0)
+  hekman-twincities/twin_cities_raw.csv            Wikipedia's lists, scraped 2026-02 (CC BY-SA 4.0)
+
+Nothing is invented: a label without a QID stays a label, a lost direction stays lost (directed = false), a row
+without a country on either side is counted in the manifest, and every choice below is written in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+from twindata import schema
+from twindata.countries import country
+from twindata.fsutil import sha256_file
+from twindata.tables import csv_bytes, sorted_arrow
+
+P190 = "input-wikidata-p190"
+QID = re.compile(r"^Q[1-9][0-9]*$")
+CC0 = {"name": "CC0-1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/"}
+BY_SA = {"name": "CC-BY-SA-4.0", "path": "https://creativecommons.org/licenses/by-sa/4.0/",
+         "attribution": "Wikipedia contributors, 'List of twin towns and sister cities' (English Wikipedia)"}
+EXTRACTS = {
+    "wikidata-2017": {"licence": CC0, "origin": "https://github.com/rogorido/sistercities @ 6bb5473459b9f7e16f59ecd0a2f9d76c3ccf9ce6, sparql/data/<country>.tsv (2017-07-28)", "retrieved": "2017-07-28"},
+    "wikidata-2022": {"licence": CC0, "origin": "https://github.com/albertoursino/graphs-comparison @ f4d641e7db4b1849df095f2bb3eae52c1bbd1286, data/sister_cities_data/sister_cities.gexf (2022-01-09)", "retrieved": "2022-01-09"},
+    "wikidata-2021": {"licence": CC0, "origin": "https://github.com/albertoursino/graphs-comparison @ 877fb769e3b4fd89cf6f6b26f3a77bc85ada153c, data/sister_cities_data/big-sister-cities.json (2021-11-21)", "retrieved": "2021-11-21"},
+    "wikipedia": {"licence": BY_SA, "origin": "https://github.com/Hekman/twincities @ 84ebdec26ee6878367953cfbc56311ae6452752b, twin_cities_raw.csv (commit 9418ac08d0e855d62baa9ef3f09b93bc529df8e3, 2026-02-08)", "retrieved": "2026-02-08"},
+}
+
+
+def _hash_id(extract: str, *parts: str) -> str:
+    return f"{extract}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()[:16]}"
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value else None
+
+
+def _integer(text: str) -> int | None:
+    value = _number(text)
+    return int(value) if value is not None and value.is_integer() and value >= 0 else None
+
+
+def _label(text: str) -> tuple[str | None, str]:
+    """A label as (QID, label): an extract that found no label wrote the QID in its place."""
+    text = text.strip()
+    return (text, text) if QID.match(text) else (None, text)
+
+
+def proghist(folder: Path, counts: dict) -> list[dict]:
+    rows, seen = [], set()
+    for tsv in sorted(folder.glob("*.tsv")):
+        with open(tsv, encoding="utf-8", newline="") as handle:
+            for r in csv.DictReader(handle, delimiter="\t"):
+                key = _hash_id("wikidata-2017", r["origincityLabel"], r["origincountry"], r["sistercityLabel"],
+                               r["destination_countryLabel"])
+                if key in seen:  # the same statement again, from a second coordinate or population value
+                    counts["wikidata-2017 repeated rows (multi-valued properties) folded"] += 1
+                    continue
+                seen.add(key)
+                sq, sl = _label(r["origincityLabel"])
+                pq_, pl = _label(r["sistercityLabel"])
+                rows.append({"assertion_id": key, "extract": "wikidata-2017", "directed": True,
+                             "subject_qid": sq, "subject_label": sl, "subject_country": r["origincountry"],
+                             "subject_latitude": _number(r["originlat"]), "subject_longitude": _number(r["originlong"]),
+                             "subject_population": _integer(r["originpopulation"]),
+                             "partner_qid": pq_, "partner_label": pl, "partner_country": r["destination_countryLabel"],
+                             "partner_latitude": _number(r["destinationlat"]),
+                             "partner_longitude": _number(r["destinationlong"]),
+                             "partner_population": _integer(r["destinationpopulation"])})
+    return rows
+
+
+def _qid_order(q: str) -> int:
+    return int(q[1:])
+
+
+def graph(gexf: Path, big: Path, counts: dict) -> list[dict]:
+    ns = {"g": "http://www.gexf.net/1.2draft"}
+    root = ET.parse(gexf).getroot()
+    titles = {a.get("id"): a.get("title") for a in root.iterfind(".//g:attributes[@class='node']/g:attribute", ns)}
+    nodes = {}
+    for n in root.iterfind(".//g:node", ns):
+        values = {titles[v.get("for")]: v.get("value") for v in n.iterfind(".//g:attvalue", ns)}
+        nodes[n.get("id")] = {"label": n.get("label"), "lat": _number(values.get("lat")),
+                              "lon": _number(values.get("lon")), "pop": _integer(values.get("pop")),
+                              "country": values.get("country") or ""}
+    pairs = {}
+    for e in root.iterfind(".//g:edge", ns):
+        a, b = sorted((e.get("source"), e.get("target")), key=_qid_order)
+        pairs[(a, b)] = "wikidata-2022"
+    data = json.loads(big.read_text(encoding="utf-8"))
+    for a, b in data["sisters"]:
+        a, b = sorted((a, b), key=_qid_order)
+        if (a, b) in pairs:
+            counts["wikidata-2021 pairs also in the 2022 graph (one claim, read twice)"] += 1
+            continue
+        pairs[(a, b)] = "wikidata-2021"
+    for qid, c in data["cities"].items():
+        if qid not in nodes:
+            nodes[qid] = {"label": c["label"], "lat": _number(c.get("lat")), "lon": _number(c.get("lon")),
+                          "pop": _integer(c.get("pop")), "country": ""}
+    rows = []
+    for (a, b), extract in sorted(pairs.items(), key=lambda kv: (_qid_order(kv[0][0]), _qid_order(kv[0][1]))):
+        na, nb = nodes.get(a), nodes.get(b)
+        if na is None or nb is None:
+            counts[f"{extract} pairs naming a city the extract does not describe"] += 1
+            continue
+        rows.append({"assertion_id": f"{extract}:{a}-{b}", "extract": extract, "directed": False,
+                     "subject_qid": a, "subject_label": na["label"], "subject_country": na["country"],
+                     "subject_latitude": na["lat"], "subject_longitude": na["lon"], "subject_population": na["pop"],
+                     "partner_qid": b, "partner_label": nb["label"], "partner_country": nb["country"],
+                     "partner_latitude": nb["lat"], "partner_longitude": nb["lon"], "partner_population": nb["pop"]})
+    return rows
+
+
+def partition_of(row: dict) -> str | None:
+    """A statement's partition: its subject's country; for an undirected pair, the first side with a country."""
+    sides = ("subject",) if row["directed"] else ("subject", "partner")
+    for side in sides:
+        code = country(row[f"{side}_country"]).code
+        if code:
+            return code
+    return None
+
+
+def build(data: Path, out: Path) -> dict:
+    counts: dict[str, int] = defaultdict(int)
+    rows = proghist(data / "proghist-sistercities" / "by_origin_country", counts)
+    rows += graph(data / "wikidata-bigsister" / "sister_cities.gexf", data / "wikidata-bigsister" / "big-sister-cities.json",
+                  counts)
+    partitions: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        code = partition_of(r)
+        if code is None:
+            counts[f"{r['extract']} rows without an assigned country on the subject's side (left out)"] += 1
+            continue
+        partitions[code].append(r)
+    staging = out.with_name(out.name + ".building")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "wikidata").mkdir(parents=True)
+    (staging / "wikipedia").mkdir()
+    files = []
+    for code, part in sorted(partitions.items()):
+        path = staging / "wikidata" / f"{code}.csv"
+        path.write_bytes(csv_bytes(sorted_arrow(part, P190)))
+        by_extract = defaultdict(int)
+        for r in part:
+            by_extract[r["extract"]] += 1
+        files.append({"path": f"wikidata/{code}.csv", "partition": code, "rows": len(part),
+                      "extracts": dict(sorted(by_extract.items())), "licence": CC0["name"]})
+    shutil.copyfile(data / "hekman-twincities" / "twin_cities_raw.csv", staging / "wikipedia" / "twin_cities_raw.csv")
+    with open(staging / "wikipedia" / "twin_cities_raw.csv", encoding="utf-8") as handle:
+        files.append({"path": "wikipedia/twin_cities_raw.csv", "rows": sum(1 for _ in handle) - 1,
+                      "extracts": {"wikipedia": None}, "licence": BY_SA["name"]})
+    for f in files:
+        f["sha256"] = sha256_file(staging / f["path"])
+    digest = hashlib.sha256("".join(f["path"] + f["sha256"] for f in files).encode()).hexdigest()
+    manifest = {"snapshot_id": f"world-{digest[:16]}", "built": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+                "kind": "world", "extracts": EXTRACTS, "licences": {"CC0-1.0": CC0, "CC-BY-SA-4.0": BY_SA},
+                "counts": dict(sorted(counts.items())), "files": files}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    notes = [f"# Provenance of the bundled world snapshot\n\nBuilt by `tools/build_world_snapshot.py` from the extracts below; "
+             "`manifest.json` lists every file with its sha256, rows, licence and extract.\n"]
+    for name in ("proghist-sistercities", "wikidata-bigsister", "hekman-twincities"):
+        notes.append(f"\n---\n\n## {name}\n\n" + (data / name / "PROVENANCE.md").read_text(encoding="utf-8"))
+    (staging / "PROVENANCE.md").write_text("".join(notes), encoding="utf-8")
+    if out.exists():
+        shutil.rmtree(out)
+    staging.rename(out)
+    return manifest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "snapshots" / "world")
+    args = parser.parse_args()
+    manifest = build(args.data, args.out)
+    print(f"{args.out}: {manifest['snapshot_id']}, {len(manifest['files'])} files, "
+          f"{sum(f['rows'] for f in manifest['files'])} rows; {json.dumps(manifest['counts'])}")
+
+
+if __name__ == "__main__":
+    main()
