@@ -32,3 +32,8 @@ def default_registry() -> Path:
 
 def default_snapshot() -> Path:
     return bundled("snapshots") / "default"
+
+
+def world_snapshot() -> Path:
+    """The world package's bundled snapshot, built by tools/build_world_snapshot.py from real public extracts."""
+    return bundled("snapshots") / "world"

@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="build, validate and publish a release (offline from the bundled snapshot by default)")
+    run.add_argument("--package", choices=["registry", "world"],
+                     help="registry: the registry's own package (default); world: the world network, with the registry "
+                          "as its confirmed tier")
     run.add_argument("--registry", type=Path, help="registry folder (default: Dortmund's bundled registry)")
     run.add_argument("--out", type=Path, help="releases folder (default: ./releases, or TWINDATA_OUT)")
     mode = run.add_mutually_exclusive_group()
@@ -81,13 +84,13 @@ def _progress(message: str, _start=[time.perf_counter()]) -> None:
 
 def _run(args) -> int:
     from twindata.issues import count_kinds
-    from twindata.pipeline import run
+    from twindata.pipeline import run, run_world
     from twindata.settings import load_settings
 
     live = False if args.snapshot is not None else args.live  # a snapshot named on the command line is replayed
-    settings = load_settings(registry=args.registry, out=args.out, live=live, snapshot=args.snapshot,
-                             contact=args.contact)
-    result = run(settings, progress=_progress)
+    settings = load_settings(package=args.package, registry=args.registry, out=args.out, live=live,
+                             snapshot=args.snapshot, contact=args.contact)
+    result = (run_world if settings.package == "world" else run)(settings, progress=_progress)
     p = result.publish
     counts = ", ".join(f"{t} {n}" for t, n in result.counts.items())
     issues = count_kinds(result.gate.tables["data_issues"].column("kind").to_pylist())

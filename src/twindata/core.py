@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 import pandas as pd
 
@@ -127,8 +128,11 @@ def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues
             of_row[c.phase].claims.append((c, s, p))
         else:
             community[identity.pair(s, p)].append((c, s, p))
+    by_pair = defaultdict(list)
+    for ph in phases.values():
+        by_pair[ph.pair].append(ph)
     for pair, cs in community.items():
-        candidates = [ph for ph in phases.values() if ph.pair == pair]
+        candidates = by_pair[pair]
         if not candidates:
             phase = phases.setdefault((pair, COMMUNITY_TYPE, 1), _Phase(pair, COMMUNITY_TYPE, 1))
             phase.claims += cs
@@ -224,6 +228,7 @@ def _assertion_row(phase: _Phase, c: Claim, stated_by: str, partner: str) -> dic
             ORIGIN: c.source, EXTERNAL: () if c.confirmed else _filled_by("assertions", c.source)}
 
 
+@cache
 def _filled_by(table: str, source: str) -> tuple[str, ...]:
     """The fields of a table that the schema says an outside source fills."""
     return tuple(f for f in schema.columns(table) if schema.outside_source(table, f) == source)

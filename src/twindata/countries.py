@@ -21,12 +21,13 @@ ALIASES = {
     "Swaziland": "SZ", "Republic of Macedonia": "MK", "Kingdom of the Netherlands": "NL", "Vatican City": "VA",
     "Macau": "MO", "Burma": "MM", "The Gambia": "GM", "The Bahamas": "BS", "Bosnia and Hercegovina": "BA",
     "Palestine": "PS", "Palestinian National Authority": "PS", "Palestinian territories": "PS", "Gaza Strip": "PS",
-    "West Bank": "PS",
+    "West Bank": "PS", "State of Palestine": "PS",
     # the constituent countries of the United Kingdom
     "England": "GB", "Scotland": "GB", "Wales": "GB", "Northern Ireland": "GB",
 }
 HISTORICAL = {"Austria-Hungary", "Austrian Empire", "Kingdom of Hungary", "Prussia", "Soviet Union", "Yugoslavia",
-              "Czechoslovakia", "East Germany", "West Germany", "Serbia and Montenegro", "Ottoman Empire"}
+              "Czechoslovakia", "East Germany", "West Germany", "Serbia and Montenegro", "Ottoman Empire",
+              "Mandatory Palestine"}
 UNRECOGNISED = {"Kosovo", "Northern Cyprus", "Transnistria", "Somaliland", "Luhansk People's Republic",
                 "Donetsk People's Republic", "Abkhazia", "South Ossetia", "Artsakh", "Republic of Artsakh"}
 
@@ -61,6 +62,7 @@ def _historic() -> set[str]:
     return {_fold(n) for n in HISTORICAL} | {_fold(c.name) for c in pycountry.historic_countries}
 
 
+@cache
 def country(given: str | None) -> Country:
     """The country of a source's string: an assigned alpha-2 code (``"DE"``, ``"Germany"``, ``"England"``) or a
     status saying why not. A sub-national prefix (``"New York, United States"``, ``"England, United Kingdom"``) is

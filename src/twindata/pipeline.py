@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from twindata import core
+from twindata import core, schema, world
 from twindata.cache import Cache
 from twindata.core import CoreTables
 from twindata.gate import GateResult, run_gate
@@ -26,6 +26,7 @@ from twindata.snapshots import Recorder, write_snapshot
 from twindata.sources import BATCH, commons, wikidata
 from twindata.sources.commons import CommonsResult
 from twindata.sources.registry import Registry, read_registry
+from twindata.sources.world import WorldSnapshot, read_world_snapshot
 
 
 @dataclass
@@ -119,6 +120,46 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda _: None) ->
     requests = {"wikidata": wikidata_requests, "commons": cm.requests, "commons_saved": cm.requests_saved,
                 "entities_reused": cache.entities_reused if cache is not None else 0}
     return RunResult(result, gated, requests)
+
+
+def load_world(settings: Settings, partitions: list[str] | None = None) -> WorldSnapshot:
+    """The world snapshot's rows (or the partitions named), checked: the bundled one offline, the stored live
+    partitions live."""
+    return read_world_snapshot(settings.world_snapshot_path(), partitions)
+
+
+def reconcile_world(snap: WorldSnapshot, registry: Registry) -> CoreTables:
+    return world.reconcile(snap, [registry])
+
+
+def world_metadata(snap: WorldSnapshot) -> dict:
+    """The world package's metadata, its sources named with the extracts the snapshot was built from."""
+    metadata = schema.world_package_metadata()
+    extracts = [{"title": f"{name}: {e['origin']}", "path": e["origin"].split(" ")[0],
+                 "description": f"retrieved {e.get('retrieved', '?')}; licence {e['licence']['name']}"}
+                for name, e in sorted(snap.manifest.get("extracts", {}).items())]
+    metadata["sources"] = metadata.get("sources", []) + extracts
+    return metadata
+
+
+def world_provenance(registry: Registry, snap: WorldSnapshot) -> dict:
+    return {"registry_sha256": registry.sha256, "snapshot_id": snap.snapshot_id,
+            "partitions": len(snap.partitions)}
+
+
+def run_world(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> RunResult:
+    """The world package: the stored or bundled partitions and Wikipedia's lists, with the registry as the
+    confirmed tier, reconciled, gated and published like any package."""
+    progress("reading the registry")
+    registry = load_registry(settings)
+    progress(f"reading the world snapshot {settings.world_snapshot_path()}")
+    snap = load_world(settings)
+    progress(f"reconciling {len(snap.p190)} Wikidata statements and {len(snap.pairs)} pairs of Wikipedia's lists")
+    gated = gate(reconcile_world(snap, registry))
+    gated.raise_errors()
+    result = publish(gated, world_metadata(snap), settings.out, world_provenance(registry, snap),
+                     settings.lock_timeout, progress)
+    return RunResult(result, gated, {"wikidata": 0, "commons": 0, "commons_saved": 0, "entities_reused": 0})
 
 
 def record_snapshot(settings: Settings, folder: Path) -> tuple[str, int]:

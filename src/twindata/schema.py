@@ -47,11 +47,19 @@ def package_metadata() -> dict:
     return json.loads(_text("package"))
 
 
+def world_package_metadata() -> dict:
+    """The world package's own metadata (name, title, licences per layer, contributors), as registry.json is a
+    registry package's."""
+    return json.loads(_text("world-package"))
+
+
 def columns(table: str) -> list[str]:
     return [f["name"] for f in _load(table)["fields"]]
 
 
+@cache
 def fields(table: str) -> dict[str, dict]:
+    """The table's field descriptors by name (shared: read them, never modify them)."""
     return {f["name"]: f for f in _load(table)["fields"]}
 
 

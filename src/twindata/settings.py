@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import requests
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twindata import __version__
-from twindata.bundled import default_registry, default_snapshot
+from twindata.bundled import default_registry, default_snapshot, world_snapshot
 from twindata.errors import TwindataError
 
 WIKIDATA_API = "https://www.wikidata.org/w/api.php"
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_assignment=True,
                                       env_ignore_empty=True)
 
+    package: Literal["registry", "world"] = Field(
+        "registry", description="What to publish: the registry's own package, or the world network (with the registry "
+                                "as its confirmed tier).")
     registry: Path | None = Field(None, description="Registry folder (default: Dortmund's bundled registry).")
     out: Path = Field(Path("releases"), description="Folder the releases are published into.")
     live: bool = Field(False, description="Fetch from the real Wikidata and Commons APIs instead of a snapshot.")
@@ -43,6 +47,8 @@ class Settings(BaseSettings):
     max_retries: int = Field(5, ge=0, description="Retries of one request (429, 5xx, maxlag, broken answers).")
     cache_dir: Path | None = Field(None, description="Incremental cache of live runs (default: ~/.cache/twindata).")
     commons_freshness_days: float = Field(7.0, ge=0, description="Days a Commons answer is re-used without asking.")
+    world_snapshot: Path | None = Field(None, description="World snapshot folder to read offline (default: the bundled one).")
+    wdqs_freshness_days: float = Field(7.0, ge=0, description="Days a stored WDQS partition is re-used without asking.")
     lock_timeout: float = Field(600.0, ge=0, description="Seconds a run waits for another run publishing the package.")
 
     @field_validator("contact")
@@ -58,6 +64,12 @@ class Settings(BaseSettings):
     def replay_snapshot(self) -> Path | None:
         """The snapshot a run replays: None live, else the one given or the bundled default."""
         return None if self.live else (self.snapshot or default_snapshot())
+
+    def world_snapshot_path(self) -> Path:
+        """Where a world run reads its partitions: the store a live run fills, else the snapshot given or bundled."""
+        if self.live:
+            return self.cache_path() / "world"
+        return self.world_snapshot or world_snapshot()
 
     def cache_path(self) -> Path:
         return self.cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "twindata"
