@@ -4,7 +4,7 @@ to its ``TWINDATA_*`` environment variable and then to the model's default.
 """
 
 from pathlib import Path
-from typing import Optional, get_args
+from typing import Literal, Optional, get_args, get_origin
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -15,7 +15,9 @@ _SIMPLE = (bool, int, float, str)
 
 
 def _dagster_type(annotation) -> type:
-    """A Dagster config type for a settings field: its simple type (paths as strings)."""
+    """A Dagster config type for a settings field: its simple type (paths as strings, a choice of strings as str)."""
+    if get_origin(annotation) is Literal and all(isinstance(a, str) for a in get_args(annotation)):
+        return str
     for kind in (annotation, *get_args(annotation)):
         if kind is Path:
             return str

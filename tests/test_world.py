@@ -1,0 +1,175 @@
+"""The world package: each reconciliation rule on inline data, and the bundled snapshot (real Wikidata and Wikipedia
+extracts) published end to end with Dortmund's registry as the confirmed tier."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from twindata import world
+from twindata.countries import country, is_assigned
+from twindata.fsutil import sha256_file
+from twindata.sources.registry import read_registry
+from twindata.sources.world import P190, read_world_snapshot
+from twindata.tables import csv_bytes, sorted_arrow
+from twindata.bundled import default_registry, world_snapshot
+
+from conftest import cli
+
+PAIRS_HEADER = "city1,country1,city2,country2\n"
+
+
+def statement(subject: tuple, partner: tuple, directed: bool = True, extract: str = "wdqs", **more) -> dict:
+    """A P190 row: subject and partner as (qid or None, label, country)."""
+    key = hashlib.sha256(repr((subject, partner)).encode()).hexdigest()[:16]
+    row = {"assertion_id": f"{extract}:{key}", "extract": extract, "directed": directed}
+    for side, (qid, label, given) in (("subject", subject), ("partner", partner)):
+        row.update({f"{side}_qid": qid, f"{side}_label": label, f"{side}_country": given})
+    return {**row, **more}
+
+
+def snapshot(folder: Path, statements: list[dict], pairs: str = "") -> Path:
+    """A world snapshot folder of the given rows, with its manifest."""
+    (folder / "wikidata").mkdir(parents=True)
+    (folder / "wikipedia").mkdir()
+    files = []
+    if statements:
+        (folder / "wikidata" / "XX.csv").write_bytes(csv_bytes(sorted_arrow(statements, P190)))
+        files.append({"path": "wikidata/XX.csv", "partition": "XX"})
+    (folder / "wikipedia" / "pairs.csv").write_text(PAIRS_HEADER + pairs, encoding="utf-8")
+    files.append({"path": "wikipedia/pairs.csv"})
+    for f in files:
+        f["sha256"] = sha256_file(folder / f["path"])
+    (folder / "manifest.json").write_text(json.dumps({"snapshot_id": "test", "files": files}), encoding="utf-8")
+    return folder
+
+
+def reconcile(tmp_path: Path, statements: list[dict], pairs: str = ""):
+    snap = read_world_snapshot(snapshot(tmp_path / "snap", statements, pairs))
+    core = world.reconcile(snap, [read_registry(default_registry())])
+    issues = pd.DataFrame(core.issues.records())
+    return core.frames, issues
+
+
+def test_countries_are_read_by_iso_names_aliases_and_last_part_and_never_guessed():
+    assert country("New York, United States").code == "US"
+    assert country("England, United Kingdom").code == "GB" and country("Scotland").code == "GB"
+    assert country("People's Republic of China").code == "CN" and country("DE").code == "DE"
+    assert country("Kosovo").status == "unrecognised" and country("Kosovo").code is None
+    assert country("Austria-Hungary").status == "historical"
+    assert country("Madagaskar").status == "unknown" and country("uk").code is None
+    assert is_assigned("DE") and not any(is_assigned(c) for c in ("ZZ", "XX", "UK", "de"))
+
+
+def test_an_ambiguous_name_is_held_back_with_its_candidates_and_a_unique_one_resolves(tmp_path):
+    rows = [statement(("Q1", "Córdoba", "AR"), ("Q2", "Rosario", "AR")),
+            statement(("Q3", "Córdoba", "AR"), ("Q4", "Mendoza", "AR")),
+            statement(("Q5", "Córdoba", "ES"), ("Q6", "Sevilla", "ES"))]
+    frames, issues = reconcile(tmp_path, rows, "Córdoba,Argentina,Bergen,Norway\nCórdoba,Spain,Bergen,Norway\n")
+    ambiguous = issues[issues.kind == "ambiguous"]
+    assert len(ambiguous) == 1 and "Q1, Q3" in ambiguous.iloc[0]["reason"]
+    assert ambiguous.iloc[0]["value"] == "Córdoba, Argentina"
+    p = frames["partnerships"]
+    bergen = p[p.city_a_id.eq("Q5") & p.city_b_id.str.startswith("prov:names/no-bergen-")]
+    assert len(bergen) == 1 and bergen.iloc[0]["layers"] == "wikipedia"
+    assert len(p[p.city_b_id.str.contains("bergen")]) == 1  # the Argentinian claim held back, not guessed
+
+
+def test_reciprocity_counts_directed_statements_only(tmp_path):
+    rows = [statement(("Q10", "Aa", "DE"), ("Q20", "Bb", "FR")), statement(("Q20", "Bb", "FR"), ("Q10", "Aa", "DE")),
+            statement(("Q30", "Cc", "DE"), ("Q40", "Dd", "FR"), directed=False, extract="wikidata-2022")]
+    frames, _ = reconcile(tmp_path, rows)
+    p = frames["partnerships"].set_index("partnership_id")
+    assert p.loc["Q10--Q20--twinning", ["stated_by_city_a", "stated_by_city_b"]].tolist() == [True, True]
+    assert p.loc["Q30--Q40--twinning", ["stated_by_city_a", "stated_by_city_b"]].tolist() == [False, False]
+    assert p.loc["Q10--Q20--twinning", "assertion_count"] == 2
+
+
+def test_a_pair_listed_twice_is_one_partnership_with_two_assertions(tmp_path):
+    pairs = 'Leedsham,England,Dortstadt,Germany\nDortstadt,Germany,Leedsham,"England, United Kingdom"\n'
+    frames, _ = reconcile(tmp_path, [], pairs)
+    p = frames["partnerships"]
+    mine = p[p.city_a_id.str.contains("dortstadt") | p.city_b_id.str.contains("dortstadt")]
+    assert len(mine) == 1 and mine.iloc[0]["assertion_count"] == 2
+    assert mine.iloc[0]["stated_by_city_a"] is False and mine.iloc[0]["confidence"] == "community"
+    assert len(frames["assertions"][frames["assertions"].partnership_id == mine.iloc[0]["partnership_id"]]) == 2
+
+
+def test_a_same_name_pair_is_ambiguous_not_a_self_partnership(tmp_path):
+    frames, issues = reconcile(tmp_path, [statement((None, "Eisenberg", "Germany"), (None, "Eisenberg", "Germany"))],
+                               "Stryi,Ukraine,Stryi,Ukraine\n")
+    assert len(frames["partnerships"][frames["partnerships"].confidence == "community"]) == 0
+    reasons = issues[issues.kind == "ambiguous"]["reason"].tolist()
+    assert len(reasons) == 2 and all("same name on both sides" in r for r in reasons)
+
+
+def test_composite_and_qualified_names_are_classified_not_dropped_and_countries_unresolved(tmp_path):
+    pairs = "Yerevan – Davtashen,Armenia,Limmen (Castricum),Netherlands\nPristina,Kosovo,Tirana,Albania\n"
+    frames, issues = reconcile(tmp_path, [], pairs)
+    cities = frames["cities"].set_index("name")
+    assert cities.loc["Yerevan – Davtashen", "name_form"] == "composite"
+    assert cities.loc["Limmen (Castricum)", "name_form"] == "qualified"
+    assert cities.loc["Pristina", "country_code"] is None
+    unresolved = issues[(issues.kind == "unresolved") & (issues.field == "country_code")]
+    assert "Kosovo" in unresolved["value"].tolist()
+
+
+def test_a_registry_city_without_a_qid_takes_the_lists_claims_by_its_name(tmp_path):
+    frames, _ = reconcile(tmp_path, [], "Dortmund,Germany,Zwickau,Germany\n")
+    p = frames["partnerships"]
+    zwickau = p[p.city_b_id == "prov:dortmund-twinning/de-zwickau"]
+    assert len(zwickau) == 1 and zwickau.iloc[0]["confidence"] == "confirmed"
+    assert zwickau.iloc[0]["layers"] == "registry wikipedia"
+
+
+def test_a_changed_snapshot_file_is_one_line(tmp_path):
+    folder = snapshot(tmp_path / "snap", [statement(("Q10", "Aa", "DE"), ("Q20", "Bb", "FR"))])
+    with open(folder / "wikidata" / "XX.csv", "a", encoding="utf-8") as f:
+        f.write('"wdqs:x","wdqs",true,,"=HYPERLINK()",,,,,,"B",,,,,,,,\n')
+    done = cli("run", "--package", "world", "--out", str(tmp_path / "out"), env=_env(folder))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "sha256 differs from the snapshot's manifest" in done.stderr.strip().splitlines()[-1]
+
+
+def _env(world_folder: Path) -> dict:
+    import os
+    return {**os.environ, "TWINDATA_WORLD_SNAPSHOT": str(world_folder)}
+
+
+@pytest.fixture(scope="module")
+def world_release(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    done = cli("run", "--package", "world", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return out / "world-twinning" / "2.0.0"
+
+
+def test_the_bundled_world_package_has_dortmunds_partnerships_confirmed(world_release):
+    p = pd.read_csv(world_release / "data" / "partnerships.csv", dtype=str, keep_default_na=False)
+    dortmund = p[(p.city_a_id == "Q1295") | (p.city_b_id == "Q1295")]
+    confirmed = dortmund[dortmund.confidence == "confirmed"]
+    partners = set(confirmed.city_a_id) | set(confirmed.city_b_id)
+    assert len(partners - {"Q1295"}) == 11  # Amiens, Leeds, Rostov, Buffalo, Netanya, Novi Sad, Xi'an, Trabzon, ...
+    community = dortmund[dortmund.confidence == "community"]
+    cities = pd.read_csv(world_release / "data" / "cities.csv", dtype=str, keep_default_na=False).set_index("city_id")
+    assert [cities.loc[c, "name"] for c in set(community.city_a_id) | set(community.city_b_id) - {"Q1295"}
+            if c != "Q1295"] == ["Beyoğlu"]
+    assert len(p) > 30000 and (p.layers.str.contains("wikidata")).sum() > 15000
+
+
+def test_the_world_release_validates_and_an_unchanged_rerun_publishes_nothing(world_release):
+    assert cli("validate", str(world_release)).returncode == 0
+    done = cli("run", "--package", "world", "--out", str(world_release.parents[1]))
+    assert done.returncode == 0 and "unchanged since 2.0.0" in done.stdout
+
+
+def test_the_bundled_snapshot_holds_what_its_manifest_says():
+    manifest = json.loads((world_snapshot() / "manifest.json").read_text(encoding="utf-8"))
+    for f in manifest["files"]:
+        assert sha256_file(world_snapshot() / f["path"]) == f["sha256"]
+        assert f["licence"] in manifest["licences"]
+    assert (world_snapshot() / "PROVENANCE.md").is_file()
