@@ -7,6 +7,7 @@ It serves only 127.0.0.1, stops with its test, and records every request it gets
 from __future__ import annotations
 
 import json
+import re
 import threading
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +55,9 @@ class LoopbackWikimedia:
         #                                ("truncate",), ("garbage",), ("stall", seconds), ("redirect",)
         self.split_imageinfo_after: int | None = None  # answer a batch in two parts, with "continue"
         self.requests: list[tuple[str, dict, dict]] = []
+        self.sparql_partitions: dict[str, list[dict]] = {}  # country code -> SPARQL bindings of its P190 statements
+        self.in_flight = self.max_in_flight = 0
+        self._lock = threading.Lock()
         self._stop = threading.Event()
 
     def __enter__(self) -> "LoopbackWikimedia":
@@ -63,7 +67,14 @@ class LoopbackWikimedia:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):
-                server.handle(self)
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    server.handle(self)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
 
             def log_message(self, *args):
                 pass
@@ -131,6 +142,13 @@ class LoopbackWikimedia:
 
     def _answer(self, path: str, params: dict) -> bytes:
         if path.endswith("/sparql"):
+            query = params.get("query", "")
+            code = re.search(r'wdt:P297 "([A-Z]{2})"', query)
+            if code and "p:P190" in query:
+                limit = int(re.search(r"LIMIT (\d+)", query).group(1))
+                offset = int(re.search(r"OFFSET (\d+)", query).group(1))
+                rows = self.sparql_partitions.get(code.group(1), [])[offset:offset + limit]
+                return json.dumps({"head": {"vars": []}, "results": {"bindings": rows}}, ensure_ascii=False).encode()
             return json.dumps({"head": {"vars": ["country", "code"]}, "results": {"bindings": []}}).encode()
         if params.get("action") == "wbgetentities":
             ids = params["ids"].split("|")
@@ -161,6 +179,26 @@ class LoopbackWikimedia:
                 answer["continue"] = {"iicontinue": pages[split]["title"].removeprefix("File:"), "continue": "||"}
                 del answer["batchcomplete"]
         return answer
+
+
+def sparql_bindings(rows: list[dict]) -> list[dict]:
+    """SPARQL JSON bindings as WDQS gives them for P190 statements, rebuilt from real rows of the bundled world
+    snapshot (schemas/input-wikidata-p190.json) that carry both QIDs."""
+    out = []
+    for i, r in enumerate(rows):
+        def uri(value):
+            return {"type": "uri", "value": value}
+
+        def lit(value):
+            return {"type": "literal", "value": str(value), "xml:lang": "en"}
+        b = {"st": uri(f"http://www.wikidata.org/entity/statement/{r['subject_qid']}-{i:08d}"),
+             "s": uri(f"http://www.wikidata.org/entity/{r['subject_qid']}"), "sLabel": lit(r["subject_label"]),
+             "p": uri(f"http://www.wikidata.org/entity/{r['partner_qid']}"), "pLabel": lit(r["partner_label"]),
+             "rank": uri("http://wikiba.se/ontology#NormalRank"), "refs": {"type": "literal", "value": "0"}}
+        if r["subject_latitude"] is not None:
+            b["scoord"] = {"type": "literal", "value": f"Point({r['subject_longitude']} {r['subject_latitude']})"}
+        out.append(b)
+    return out
 
 
 def http_date(seconds_from_now: float) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from twindata import core, schema, world
+from twindata.bundled import world_snapshot as bundled_world_snapshot
 from twindata.cache import Cache
 from twindata.core import CoreTables
 from twindata.gate import GateResult, run_gate
@@ -23,7 +24,8 @@ from twindata.http import WikimediaClient
 from twindata.release import PublishResult, publish
 from twindata.settings import Settings
 from twindata.snapshots import Recorder, write_snapshot
-from twindata.sources import BATCH, commons, wikidata
+from twindata.countries import assigned_codes
+from twindata.sources import BATCH, commons, wdqs, wikidata
 from twindata.sources.commons import CommonsResult
 from twindata.sources.registry import Registry, read_registry
 from twindata.sources.world import WorldSnapshot, read_world_snapshot
@@ -122,10 +124,23 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda _: None) ->
     return RunResult(result, gated, requests)
 
 
+def refresh_world(settings: Settings, codes: list[str], progress: Callable[[str], None] = lambda _: None,
+                  freshness_days: float | None = None) -> dict[str, str]:
+    """Ask WDQS for each partition not asked within the freshness window (all of them with freshness 0), strictly
+    one at a time, into the partition store a live world run reads."""
+    days = settings.wdqs_freshness_days if freshness_days is None else freshness_days
+    return wdqs.refresh(client(settings), settings.world_snapshot_path(), codes, days, progress)
+
+
 def load_world(settings: Settings, partitions: list[str] | None = None) -> WorldSnapshot:
     """The world snapshot's rows (or the partitions named), checked: the bundled one offline, the stored live
     partitions live."""
-    return read_world_snapshot(settings.world_snapshot_path(), partitions)
+    snap = read_world_snapshot(settings.world_snapshot_path(), partitions)
+    if settings.live:  # Wikipedia's lists have no live source here: the bundled pairs join the live partitions
+        lists = read_world_snapshot(settings.world_snapshot or bundled_world_snapshot(), partitions=[])
+        snap.pairs, snap.issues.rows = lists.pairs, snap.issues.rows + lists.issues.rows
+        snap.manifest.setdefault("extracts", {})["wikipedia"] = lists.extract("wikipedia")
+    return snap
 
 
 def reconcile_world(snap: WorldSnapshot, registry: Registry) -> CoreTables:
@@ -152,6 +167,8 @@ def run_world(settings: Settings, progress: Callable[[str], None] = lambda _: No
     confirmed tier, reconciled, gated and published like any package."""
     progress("reading the registry")
     registry = load_registry(settings)
+    if settings.live:
+        refresh_world(settings, assigned_codes(), progress)
     progress(f"reading the world snapshot {settings.world_snapshot_path()}")
     snap = load_world(settings)
     progress(f"reconciling {len(snap.p190)} Wikidata statements and {len(snap.pairs)} pairs of Wikipedia's lists")

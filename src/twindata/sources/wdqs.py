@@ -1,0 +1,182 @@
+"""Wikidata's P190 statements from the Wikidata Query Service, one partition (the subject's country) at a time, into
+the partition store the world package reads.
+
+A partition is asked in pages (``LIMIT``/``OFFSET`` over the statements in a fixed order), one query at a time through
+the one live client (User-Agent, contact, Retry-After, 429 and retry budget as for every Wikimedia call), each page
+small enough to finish well inside WDQS's 60 s limit. Every raw answer is kept, content-addressed, under
+``answers/<sha256>.json``; the parsed rows become ``wikidata/<CC>.csv`` (schemas/input-wikidata-p190.json) and an
+entry of the store's ``manifest.json``, replaced atomically. A partition asked within its freshness window is not
+asked again. Nothing here reconciles: that is ``twindata.world``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+from twindata.errors import SourceError, TwindataError
+from twindata.fsutil import read_json, sha256_file, write_json_atomic
+from twindata.http import WikimediaClient
+from twindata.snapshots import Recorder
+from twindata.sources.world import P190
+from twindata.tables import csv_bytes, sorted_arrow
+
+PAGE = 5000
+ENTITY = "http://www.wikidata.org/entity/"
+STATEMENT = ENTITY + "statement/"
+RANKS = {"http://wikiba.se/ontology#PreferredRank": "preferred", "http://wikiba.se/ontology#NormalRank": "normal"}
+_POINT = re.compile(r"^Point\(([-0-9.eE+]+) ([-0-9.eE+]+)\)$")
+
+
+def partition_query(code: str, offset: int = 0, limit: int = PAGE) -> str:
+    """The P190 statements (not deprecated) of the items whose country has ISO code ``code``, one page of them."""
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        raise TwindataError(f"partition {code!r}: not an ISO 3166-1 alpha-2 code")
+    return f"""SELECT ?st ?s ?sLabel ?p ?pLabel ?pcc ?rank ?start ?end ?refs ?scoord ?pcoord WHERE {{
+  {{ SELECT ?st ?s ?p ?rank (SAMPLE(?pc) AS ?pcc) (MIN(?st0) AS ?start) (MIN(?en0) AS ?end)
+           (COUNT(DISTINCT ?ref) AS ?refs) (SAMPLE(?sc) AS ?scoord) (SAMPLE(?pco) AS ?pcoord) WHERE {{
+      ?country wdt:P297 "{code}" . ?s wdt:P17 ?country ; p:P190 ?st . ?st ps:P190 ?p ; wikibase:rank ?rank .
+      FILTER(?rank != wikibase:DeprecatedRank)
+      OPTIONAL {{ ?st pq:P580 ?st0 }} OPTIONAL {{ ?st pq:P582 ?en0 }} OPTIONAL {{ ?st prov:wasDerivedFrom ?ref }}
+      OPTIONAL {{ ?s wdt:P625 ?sc }} OPTIONAL {{ ?p wdt:P625 ?pco }} OPTIONAL {{ ?p wdt:P17/wdt:P297 ?pc }}
+    }} GROUP BY ?st ?s ?p ?rank ORDER BY ?st LIMIT {limit} OFFSET {offset} }}
+  SERVICE wikibase:label {{ bd:serviceParam wikibase:language "en,mul". }}
+}}"""
+
+
+def _value(binding: dict, name: str) -> str | None:
+    cell = binding.get(name)
+    return cell.get("value") if isinstance(cell, dict) and isinstance(cell.get("value"), str) else None
+
+
+def _qid(uri: str | None) -> str | None:
+    return uri[len(ENTITY):] if uri and uri.startswith(ENTITY) else uri
+
+
+def _year(stamp: str | None) -> int | None:
+    match = re.match(r"^([+-]?\d{1,4})-", stamp or "")
+    return int(match.group(1)) if match else None
+
+
+def _point(wkt: str | None) -> tuple[float | None, float | None]:
+    match = _POINT.match(wkt or "")
+    return (float(match.group(2)), float(match.group(1))) if match else (None, None)
+
+
+def parse(answer: dict, code: str) -> list[dict]:
+    """Rows of schemas/input-wikidata-p190.json from one SPARQL JSON answer. Values are taken as given (a bad one is
+    quarantined when the partition is read, with its reason); a binding without a statement is left out here."""
+    bindings = answer.get("results", {}).get("bindings") if isinstance(answer, dict) else None
+    if not isinstance(bindings, list):
+        raise SourceError(f"WDQS partition {code}: the answer holds no results.bindings")
+    rows = []
+    for b in bindings:
+        st = _value(b, "st") or ""
+        if not st.startswith(STATEMENT):
+            continue
+        s_lat, s_lon = _point(_value(b, "scoord"))
+        p_lat, p_lon = _point(_value(b, "pcoord"))
+        refs = _value(b, "refs")
+        rows.append({"assertion_id": f"wikidata:{st[len(STATEMENT):]}", "extract": "wdqs", "directed": True,
+                     "subject_qid": _qid(_value(b, "s")), "subject_label": _value(b, "sLabel"),
+                     "subject_country": code, "subject_latitude": s_lat, "subject_longitude": s_lon,
+                     "partner_qid": _qid(_value(b, "p")), "partner_label": _value(b, "pLabel"),
+                     "partner_country": _value(b, "pcc"), "partner_latitude": p_lat, "partner_longitude": p_lon,
+                     "rank": RANKS.get(_value(b, "rank") or ""), "start_year": _year(_value(b, "start")),
+                     "end_year": _year(_value(b, "end")), "reference_count": int(refs) if refs and refs.isdigit() else None})
+    return rows
+
+
+def fetch_partition(client: WikimediaClient, code: str, page: int | None = None) -> tuple[list[dict], list[bytes]]:
+    """Every page of one partition, one query at a time: its rows and the raw answers as received."""
+    page = page or PAGE
+    recorder = client.recorder = Recorder()
+    rows, offset = [], 0
+    try:
+        while True:
+            answer = client.sparql(partition_query(code, offset, page))
+            found = parse(answer, code)
+            rows += found
+            count = len(answer["results"]["bindings"])
+            if count < page:
+                break
+            offset += page
+    except SourceError as exc:
+        raise SourceError(f"WDQS partition {code}: {exc}") from None
+    finally:
+        client.recorder = None
+    return rows, [body for _, body in recorder.exchanges]
+
+
+def is_fresh(store: Path, code: str, days: float, now: datetime | None = None) -> bool:
+    entry = _entries(store).get(code)
+    if entry is None or days <= 0:
+        return False
+    fetched = datetime.fromisoformat(entry["retrieved"].replace("Z", "+00:00"))
+    return (now or datetime.now(timezone.utc)) - fetched < timedelta(days=days)
+
+
+def store_partition(store: Path, code: str, rows: list[dict], answers: list[bytes]) -> dict:
+    """Keep the raw answers (content-addressed) and the partition's rows; the manifest entry last, atomically."""
+    (store / "answers").mkdir(parents=True, exist_ok=True)
+    (store / "wikidata").mkdir(parents=True, exist_ok=True)
+    digests = []
+    for body in answers:
+        digest = hashlib.sha256(body).hexdigest()
+        target = store / "answers" / f"{digest}.json"
+        if not target.exists():
+            _write_atomic(target, body)
+        digests.append(digest)
+    path = store / "wikidata" / f"{code}.csv"
+    _write_atomic(path, csv_bytes(sorted_arrow(rows, P190)))
+    entry = {"path": f"wikidata/{code}.csv", "partition": code, "rows": len(rows), "sha256": sha256_file(path),
+             "licence": "CC0-1.0", "retrieved": datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+             .replace("+00:00", "Z"), "answers": digests}
+    manifest = _manifest(store)
+    manifest["files"] = [f for f in manifest["files"] if f.get("partition") != code] + [entry]
+    manifest["files"].sort(key=lambda f: f["path"])
+    manifest["snapshot_id"] = "wdqs-" + hashlib.sha256("".join(f["sha256"] for f in manifest["files"]).encode()).hexdigest()[:16]
+    write_json_atomic(store / "manifest.json", manifest)
+    return entry
+
+
+def refresh(client: WikimediaClient, store: Path, codes: list[str], freshness_days: float,
+            progress: Callable[[str], None] = lambda _: None) -> dict[str, str]:
+    """Fetch each partition that is not fresh, strictly one after another; what happened to each. A partition that
+    fails stops the refresh, naming it; the partitions stored before it stay stored."""
+    done = {}
+    for code in codes:
+        if is_fresh(store, code, freshness_days):
+            done[code] = "fresh"
+            continue
+        progress(f"WDQS partition {code}")
+        rows, answers = fetch_partition(client, code)
+        store_partition(store, code, rows, answers)
+        done[code] = f"{len(rows)} statements"
+    return done
+
+
+def _manifest(store: Path) -> dict:
+    file = store / "manifest.json"
+    if not file.exists():
+        return {"snapshot_id": "", "kind": "world", "extracts": {"wdqs": {
+            "licence": {"name": "CC0-1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/"},
+            "origin": "https://query.wikidata.org/ (Wikidata Query Service, live)"}}, "files": []}
+    manifest = read_json(file, "partition store manifest")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        raise TwindataError(f"{file}: not a partition store manifest (it needs a list of files)")
+    return manifest
+
+
+def _entries(store: Path) -> dict[str, dict]:
+    return {f["partition"]: f for f in _manifest(store)["files"] if f.get("partition")}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
