@@ -118,3 +118,32 @@ def test_sensor_starts_a_run_only_when_the_registry_changes(registry_copy):
     replace_in(registry_copy / "partnerships.csv", "Twinning signed 2 June 2014.", "Twinning signed on 2 June 2014.")
     changed = tick(first.cursor)
     assert changed.run_requests and changed.cursor != first.cursor
+
+
+def test_the_world_partitions_backfill_as_one_run_and_the_world_release_reads_them(tmp_path):
+    from dagster import materialize
+
+    from pipelines import world
+
+    assert world.world_wikidata.partitions_def.get_partition_keys()[:3] == ["AD", "AE", "AF"]
+    assert world.world_wikidata.node_def.pool == "wdqs"
+    with DagsterInstance.ephemeral() as instance:
+        backfill = materialize([world.world_wikidata], instance=instance,
+                               resources={"settings": TwindataSettings(out=str(tmp_path / "out"))},
+                               tags={"dagster/asset_partition_range_start": "AD",
+                                     "dagster/asset_partition_range_end": "ZW"})
+        assert backfill.success
+        meta = backfill.asset_materializations_for_node("world_wikidata")
+        assert len(meta) == len(world.countries.get_partition_keys())  # every partition, in one run
+        statements = sum(m.metadata["statements"].value for m in meta if m.partition in ("DE", "LU"))
+        assert statements > 5000
+        one = materialize([world.world_wikidata], instance=instance, partition_key="LU",
+                          resources={"settings": TwindataSettings(out=str(tmp_path / "out"))})
+        assert one.success
+        job = defs.resolve_job_def("world_release_job")
+        released = job.execute_in_process(instance=instance,
+                                          resources={"settings": TwindataSettings(out=str(tmp_path / "out"))})
+    assert released.success
+    meta = released.asset_materializations_for_node("world_release")[0].metadata
+    assert meta["version"].value == "2.0.0" and meta["partnerships_rows"].value > 30000
+    assert (tmp_path / "out" / "world-twinning" / "2.0.0" / "datapackage.json").is_file()

@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--live", action="store_true", default=None, help="fetch from the real Wikidata and Commons APIs")
     mode.add_argument("--snapshot", type=Path, help="replay this snapshot folder instead of the bundled one")
     run.add_argument("--contact", help="contact (URL or e-mail) for the User-Agent of a live run (or TWINDATA_CONTACT)")
+    run.add_argument("--world-snapshot", type=Path,
+                     help="world package: read this snapshot or partition store instead of the bundled snapshot")
 
     snap = sub.add_parser("snapshot", help="fetch live and keep every raw answer in a snapshot folder for offline runs")
     snap.add_argument("--registry", type=Path, help="registry folder (default: Dortmund's bundled registry)")
@@ -89,15 +91,18 @@ def _run(args) -> int:
 
     live = False if args.snapshot is not None else args.live  # a snapshot named on the command line is replayed
     settings = load_settings(package=args.package, registry=args.registry, out=args.out, live=live,
-                             snapshot=args.snapshot, contact=args.contact)
+                             snapshot=args.snapshot, contact=args.contact, world_snapshot=args.world_snapshot)
     result = (run_world if settings.package == "world" else run)(settings, progress=_progress)
     p = result.publish
     counts = ", ".join(f"{t} {n}" for t, n in result.counts.items())
     issues = count_kinds(result.gate.tables["data_issues"].column("kind").to_pylist())
     r = result.requests
     print(f"tables: {counts}")
-    print(f"requests: {r['wikidata']} Wikidata, {r['commons']} Commons ({r['commons_saved']} saved by the cache); "
-          f"Wikidata entities re-used unparsed: {r['entities_reused']}")
+    if "wdqs" in r:
+        print(f"requests: {r['wdqs']} WDQS ({r['partitions_asked']} partitions asked, {r['partitions_fresh']} fresh)")
+    else:
+        print(f"requests: {r['wikidata']} Wikidata, {r['commons']} Commons ({r['commons_saved']} saved by the cache); "
+              f"Wikidata entities re-used unparsed: {r['entities_reused']}")
     if issues:
         print("data issues: " + ", ".join(f"{n} {k}" for k, n in sorted(issues.items())) + " (see data/data_issues.csv)")
     if p.published:

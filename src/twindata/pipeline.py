@@ -127,9 +127,12 @@ def run(settings: Settings, progress: Callable[[str], None] = lambda _: None) ->
 def refresh_world(settings: Settings, codes: list[str], progress: Callable[[str], None] = lambda _: None,
                   freshness_days: float | None = None) -> dict[str, str]:
     """Ask WDQS for each partition not asked within the freshness window (all of them with freshness 0), strictly
-    one at a time, into the partition store a live world run reads."""
+    one at a time, into the partition store a live world run reads; the requests made and partitions asked."""
     days = settings.wdqs_freshness_days if freshness_days is None else freshness_days
-    return wdqs.refresh(client(settings), settings.world_snapshot_path(), codes, days, progress)
+    wm = client(settings)
+    done = wdqs.refresh(wm, settings.world_snapshot_path(), codes, days, progress)
+    return {"requests": wm.requests_made, "partitions_asked": sum(1 for v in done.values() if v != "fresh"),
+            "partitions_fresh": sum(1 for v in done.values() if v == "fresh")}
 
 
 def load_world(settings: Settings, partitions: list[str] | None = None) -> WorldSnapshot:
@@ -163,12 +166,17 @@ def world_provenance(registry: Registry, snap: WorldSnapshot) -> dict:
 
 
 def run_world(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> RunResult:
-    """The world package: the stored or bundled partitions and Wikipedia's lists, with the registry as the
-    confirmed tier, reconciled, gated and published like any package."""
+    """The world package: live, the partitions not fresh are asked first; then ``publish_world``."""
+    asked = refresh_world(settings, assigned_codes(), progress) if settings.live else {}
+    return publish_world(settings, progress, asked)
+
+
+def publish_world(settings: Settings, progress: Callable[[str], None] = lambda _: None,
+                  asked: dict | None = None) -> RunResult:
+    """The stored (live) or bundled partitions and Wikipedia's lists, with the registry as the confirmed tier,
+    reconciled, gated and published like any package. Asks nothing."""
     progress("reading the registry")
     registry = load_registry(settings)
-    if settings.live:
-        refresh_world(settings, assigned_codes(), progress)
     progress(f"reading the world snapshot {settings.world_snapshot_path()}")
     snap = load_world(settings)
     progress(f"reconciling {len(snap.p190)} Wikidata statements and {len(snap.pairs)} pairs of Wikipedia's lists")
@@ -176,7 +184,9 @@ def run_world(settings: Settings, progress: Callable[[str], None] = lambda _: No
     gated.raise_errors()
     result = publish(gated, world_metadata(snap), settings.out, world_provenance(registry, snap),
                      settings.lock_timeout, progress)
-    return RunResult(result, gated, {"wikidata": 0, "commons": 0, "commons_saved": 0, "entities_reused": 0})
+    asked = asked or {}
+    return RunResult(result, gated, {"wdqs": asked.get("requests", 0), "partitions_asked": asked.get("partitions_asked", 0),
+                                     "partitions_fresh": asked.get("partitions_fresh", 0)})
 
 
 def record_snapshot(settings: Settings, folder: Path) -> tuple[str, int]:
