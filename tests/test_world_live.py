@@ -1,6 +1,6 @@
 """The world package live: WDQS asked one partition (country) at a time, in pages, through the loopback server with
-answers rebuilt from real rows of the bundled snapshot; 429 with Retry-After, a partition that keeps failing (nothing
-published, the partition named), and a fresh partition not asked again."""
+answers rebuilt from real rows of the bundled snapshot; 429 with Retry-After, a read timeout, a partition that keeps
+failing (nothing published, the partition named), and a fresh partition not asked again."""
 
 from __future__ import annotations
 
@@ -54,6 +54,9 @@ def test_429_with_retry_after_is_waited_for_and_a_failing_partition_publishes_no
     server.faults = [("status", 429, {"Retry-After": "0"})]
     done = wdqs.refresh(wdqs_client(settings), settings.world_snapshot_path(), ["LU"], 0)
     assert done == {"LU": f"{len(server.sparql_partitions['LU'])} statements"}
+    server.faults = [("stall", 3)]  # a read timeout: retried within the budget
+    quick = settings.model_copy(update={"timeout": 1.0})
+    assert wdqs.refresh(wdqs_client(quick), settings.world_snapshot_path(), ["MT"], 0)["MT"].endswith("statements")
     server.faults = [("status", 500, {})] * 3
     with pytest.raises(SourceError, match="WDQS partition AD"):
         run_world(load_settings(package="world", live=True, out=tmp_path / "out", wdqs_freshness_days=0))

@@ -150,9 +150,11 @@ def reconcile_world(snap: WorldSnapshot, registry: Registry) -> CoreTables:
     return world.reconcile(snap, [registry])
 
 
-def world_metadata(snap: WorldSnapshot) -> dict:
-    """The world package's metadata, its sources named with the extracts the snapshot was built from."""
+def world_metadata(snap: WorldSnapshot, gated: GateResult) -> dict:
+    """The world package's metadata, its description ending with the release's measures, its sources named with the
+    extracts the snapshot was built from."""
     metadata = schema.world_package_metadata()
+    metadata["description"] += world.describe(world.measures(gated.tables))
     extracts = [{"title": f"{name}: {e['origin']}", "path": e["origin"].split(" ")[0],
                  "description": f"retrieved {e.get('retrieved', '?')}; licence {e['licence']['name']}"}
                 for name, e in sorted(snap.manifest.get("extracts", {}).items())]
@@ -182,7 +184,7 @@ def publish_world(settings: Settings, progress: Callable[[str], None] = lambda _
     progress(f"reconciling {len(snap.p190)} Wikidata statements and {len(snap.pairs)} pairs of Wikipedia's lists")
     gated = gate(reconcile_world(snap, registry))
     gated.raise_errors()
-    result = publish(gated, world_metadata(snap), settings.out, world_provenance(registry, snap),
+    result = publish(gated, world_metadata(snap, gated), settings.out, world_provenance(registry, snap),
                      settings.lock_timeout, progress)
     asked = asked or {}
     return RunResult(result, gated, {"wdqs": asked.get("requests", 0), "partitions_asked": asked.get("partitions_asked", 0),

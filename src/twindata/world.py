@@ -209,3 +209,37 @@ def _cities(places: _Places, named: set[str], issues: Issues) -> "frame":
                        f"the country given ({info['given'] or 'none'}) is {status}: no ISO 3166-1 code stands for it")
         rows.append(row)
     return frame("cities", rows)
+
+
+def measures(tables: dict) -> dict:
+    """What a world release holds, for its description and the README: partnerships, cities, the share of cities
+    with a QID per source layer, reciprocity, assertions per source, ambiguous and unresolved counts."""
+    p = tables["partnerships"].to_pydict()
+    c = tables["cities"].to_pydict()
+    a = tables["assertions"].column("source").to_pylist()
+    kinds = tables["data_issues"].column("kind").to_pylist()
+    directed = [x or y for x, y in zip(p["stated_by_city_a"], p["stated_by_city_b"])]
+    both = sum(1 for x, y in zip(p["stated_by_city_a"], p["stated_by_city_b"]) if x and y)
+    qid_share = {}
+    for layer in ("registry", "wikidata", "wikipedia"):
+        named = [q for q, ls in zip(c["wikidata_qid"], c["layers"]) if layer in ls.split()]
+        qid_share[layer] = round(sum(1 for q in named if q) / len(named), 3) if named else None
+    return {"partnerships": len(p["partnership_id"]),
+            "confirmed": sum(1 for v in p["confidence"] if v == "confirmed"),
+            "cities": len(c["city_id"]), "cities_with_qid": sum(1 for q in c["wikidata_qid"] if q),
+            "qid_share_by_layer": qid_share,
+            "stated_by_a_city": sum(directed), "reciprocal": both,
+            "assertions_by_source": {s: a.count(s) for s in sorted(set(a))},
+            "ambiguous": kinds.count("ambiguous"), "unresolved": kinds.count("unresolved")}
+
+
+def describe(m: dict) -> str:
+    """The measures as the sentences a package's description carries."""
+    share = ", ".join(f"{layer} {v:.0%}" for layer, v in m["qid_share_by_layer"].items() if v is not None)
+    sources = ", ".join(f"{n} {s}" for s, n in m["assertions_by_source"].items())
+    return (f" This release: {m['partnerships']} partnerships ({m['confirmed']} confirmed by a city's records) between "
+            f"{m['cities']} cities, {m['cities_with_qid']} of them with a Wikidata QID (share with a QID among the cities "
+            f"each layer names: {share}). Of the {m['stated_by_a_city']} partnerships a Wikidata statement or a registry "
+            f"states from a side, {m['reciprocal']} are stated from both sides. Assertions: {sources}. "
+            f"{m['ambiguous']} claims held back as ambiguous and {m['unresolved']} unresolved facts are listed in "
+            "data_issues.")
