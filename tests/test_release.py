@@ -164,6 +164,8 @@ def test_validate_reports_rows_that_break_the_schema(first_release, tmp_path):
             from twindata.fsutil import sha256_file
             resource["hash"], resource["bytes"] = f"sha256:{sha256_file(csv)}", csv.stat().st_size
     (release / "datapackage.json").write_text(json.dumps(descriptor))
+    from twindata.portal import sha256sums
+    (release / "SHA256SUMS").write_bytes(sha256sums(release))
     result = cli("validate", str(release))
     assert result.returncode == 1
     assert "partnerships row" in result.stderr and "field 'status'" in result.stderr and "'paused'" in result.stderr

@@ -10,3 +10,10 @@ try:
     __version__ = version("twindata")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
+
+
+def load(table: str, release="releases", version: str = "latest", format: str = "parquet"):
+    """One table of a published release as a typed pandas DataFrame (see ``twindata.loader.load``)."""
+    from twindata.loader import load as _load
+
+    return _load(table, release, version, format)

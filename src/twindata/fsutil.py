@@ -1,5 +1,5 @@
-"""Small file-system helpers shared by the library: JSON read with a one-line error, atomic JSON replace, sha256
-of files, fsync of a finished tree. Nothing here knows about tables, releases or sources."""
+"""Small file-system helpers shared by the library: JSON read with a one-line error, atomic replace of a file
+(JSON or bytes), sha256 of files, fsync of a finished tree. Nothing here knows about tables, releases or sources."""
 
 from __future__ import annotations
 
@@ -24,10 +24,15 @@ def read_json(path: Path, what: str = "file"):
 
 def write_json_atomic(path: Path, data, **dump_options) -> None:
     """Replace ``path`` with ``data`` as JSON so that a reader sees the old file or the new one, never half of one."""
+    write_bytes_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False, **dump_options) + "\n").encode())
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a reader sees the old file or the new one, never half of one."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(json.dumps(data, indent=2, ensure_ascii=False, **dump_options) + "\n")
+    with open(tmp, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)

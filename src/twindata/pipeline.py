@@ -103,7 +103,7 @@ def release(gated: GateResult, registry: Registry, settings: Settings, prov: dic
             progress: Callable[[str], None] = lambda _: None) -> PublishResult:
     """Publish what passed the gate; a gate that found errors in the registry's own data publishes nothing."""
     gated.raise_errors()
-    return publish(gated, registry.metadata, settings.out, prov, settings.lock_timeout, progress)
+    return publish(gated, registry.metadata, settings.out, prov, settings.lock_timeout, progress, settings.base_url)
 
 
 def run(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> RunResult:
@@ -164,7 +164,9 @@ def world_metadata(snap: WorldSnapshot, gated: GateResult) -> dict:
 
 def world_provenance(registry: Registry, snap: WorldSnapshot) -> dict:
     return {"registry_sha256": registry.sha256, "snapshot_id": snap.snapshot_id,
-            "partitions": len(snap.partitions)}
+            "partitions": len(snap.partitions),
+            "extracts": {name: {k: e[k] for k in ("retrieved", "origin") if k in e}
+                         for name, e in sorted(snap.manifest.get("extracts", {}).items())}}
 
 
 def run_world(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> RunResult:
@@ -185,7 +187,7 @@ def publish_world(settings: Settings, progress: Callable[[str], None] = lambda _
     gated = gate(reconcile_world(snap, registry))
     gated.raise_errors()
     result = publish(gated, world_metadata(snap, gated), settings.out, world_provenance(registry, snap),
-                     settings.lock_timeout, progress)
+                     settings.lock_timeout, progress, settings.base_url)
     asked = asked or {}
     return RunResult(result, gated, {"wdqs": asked.get("requests", 0), "partitions_asked": asked.get("partitions_asked", 0),
                                      "partitions_fresh": asked.get("partitions_fresh", 0)})

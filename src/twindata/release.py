@@ -21,7 +21,7 @@ from typing import Callable
 
 import pyarrow as pa
 
-from twindata import __version__, diff, identity, schema, versioning
+from twindata import __version__, dcat, diff, identity, portal, schema, versioning
 from twindata.bundled import schemas_dir
 from twindata.errors import TwindataError
 from twindata.fsutil import fsync_dir, fsync_tree, sha256_file, sha256_files, write_json_atomic
@@ -61,7 +61,7 @@ def content_sha256(csv: dict[str, bytes], metadata: dict) -> str:
 
 
 def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock_timeout: float = 600,
-            on_wait: Callable[[str], None] = lambda _: None) -> PublishResult:
+            on_wait: Callable[[str], None] = lambda _: None, base_url: str | None = None) -> PublishResult:
     """Publish the gated tables as the package's next version, unless the latest one holds the same content."""
     name = metadata["name"]
     package_dir = Path(out) / name
@@ -101,29 +101,45 @@ def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock
             changes.update(diff.compare({"redirects": old_tables.get("redirects")} if "redirects" in old_tables else {},
                                         old_schemas, {"redirects": tables["redirects"]}, schemas))
         with staging_folder(package_dir) as staging:
-            return _write(staging, target, tables, csv, schemas, metadata, provenance, digest, versions, latest,
-                          {"from": previous, "to": version, "bump": level, "reasons": reasons, "tables": changes,
+            return _write(staging, target, tables, csv, schemas, metadata, provenance, digest, versions, latest, base_url,
+                          {"from": previous, "to": version, "bump": level, "reasons": reasons,
+                           "tables": changes if latest else {},  # a first release's rows are its data, not changes
                            "renamed": added, "contract": _contract_change(previous)})
 
 
 def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenance, digest, versions, latest,
-           record: dict) -> PublishResult:
+           base_url: str | None, record: dict) -> PublishResult:
     package_dir = staging.parent
     (staging / "data").mkdir()
     order = [t for t in schema.published_tables() if t in tables]
     for t in order:
         (staging / "data" / f"{t}.csv").write_bytes(csv[t])
         write_parquet(tables[t], staging / "data" / f"{t}.parquet")
+    data_files = [portal.ReleaseFile(f"data/{t}.{ext}", ext, (staging / "data" / f"{t}.{ext}").stat().st_size,
+                                     sha256_file(staging / "data" / f"{t}.{ext}"), tables[t].num_rows)
+                  for _, ext in FORMATS.values() for t in order]
     created = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     shipped = {k: v for k, v in record.items() if k not in ("renamed", "contract")}
     (staging / "changes.json").write_text(json.dumps(shipped, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     earlier = (package_dir / latest["path"] / "CHANGELOG.md").read_text(encoding="utf-8") if latest else ""
     entry = _changelog_entry(metadata["name"], record, created)
-    (staging / "CHANGELOG.md").write_text(entry + earlier.split("\n", 2)[-1] if earlier else entry, encoding="utf-8")
-    files = {f: f"sha256:{sha256_file(staging / f)}" for f in ("CHANGELOG.md", "changes.json")}
-    descriptor = _descriptor(metadata, record["to"], created, tuple(order), staging, schemas,
-                             {**provenance, "git_commit": _git_commit(), "content_sha256": digest, "previous_version": record["from"], "files": files})
+    changelog = entry + earlier.split("\n", 2)[-1] if earlier else entry
+    (staging / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
+    info = portal.ReleaseInfo(metadata, record["to"], created, digest, provenance, tables,
+                              {t: schemas[t] for t in order}, data_files, changelog)
+    (staging / "index.html").write_bytes(portal.landing_page(info))
+    (staging / "CITATION.cff").write_bytes(portal.citation_cff(info))
+    files = {f: f"sha256:{sha256_file(staging / f)}" for f in ("CHANGELOG.md", "changes.json", "index.html", "CITATION.cff")}
+    descriptor = _descriptor(metadata, record["to"], created, data_files, schemas, {
+        **provenance, "git_commit": _git_commit(), "content_sha256": digest, "previous_version": record["from"],
+        "files": files, "portal": portal.portal_metadata(metadata, tables)})
     (staging / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    portal.write_zip(staging, info.zip_name)
+    this = {"version": record["to"], "created": created, "path": target.name}
+    listed = [(v, package_dir / v["path"]) for v in versions["versions"]] + [(this, staging)]
+    for name, data in dcat.dcat_files(portal.dcat_package(descriptor, listed), base_url).items():
+        (staging / name).write_bytes(data)
+    (staging / portal.SELF).write_bytes(portal.sha256sums(staging))
     problems = verify_checksums(staging)  # the gate validated the rows; here: every file as written
     if problems:
         raise TwindataError(f"{staging}: the staged release fails its own check: {problems[0].line()}")
@@ -134,6 +150,7 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
     versions["versions"].append(version_entry(target, descriptor))
     versions["latest"] = record["to"]
     write_json_atomic(package_dir / "versions.json", versions)
+    portal.write_package_page(package_dir, versions, base_url)
     return PublishResult(metadata["name"], record["to"], target, True, digest)
 
 
@@ -209,21 +226,20 @@ def _changelog_entry(package: str, record: dict, created: str) -> str:
             f"{_renamed_note(record)}{diff.render(record['tables']) if record['from'] else ''}\n")
 
 
-def _descriptor(metadata: dict, version: str, created: str, tables: tuple[str, ...], staging: Path,
-                schemas: dict[str, dict], provenance: dict) -> dict:
+def _descriptor(metadata: dict, version: str, created: str, data_files: list, schemas: dict[str, dict],
+                provenance: dict) -> dict:
     package = schema.package_metadata()
     resources = []
-    for fmt, (mediatype, ext) in FORMATS.items():
-        for t in tables:
-            path = staging / "data" / f"{t}.{ext}"
-            table_schema = schemas[t]
-            resource = {"name": t if fmt == "csv" else f"{t}-parquet", "type": "table", "path": f"data/{t}.{ext}",
-                        "format": ext, "mediatype": mediatype, "title": table_schema.get("title"),
-                        "description": table_schema.get("description"), "hash": f"sha256:{sha256_file(path)}"}
-            if fmt == "csv":
-                resource.update(encoding="utf-8", bytes=path.stat().st_size)
-            resource["schema"] = table_schema
-            resources.append(resource)
+    for f in data_files:
+        table = f.path.split("/")[-1].rsplit(".", 1)[0]
+        mediatype = next(m for m, ext in FORMATS.values() if ext == f.format)
+        resource = {"name": table if f.format == "csv" else f"{table}-parquet", "type": "table", "path": f.path,
+                    "format": f.format, "mediatype": mediatype, "title": schemas[table].get("title"),
+                    "description": schemas[table].get("description"), "hash": f"sha256:{f.sha256}"}
+        if f.format == "csv":
+            resource.update(encoding="utf-8", bytes=f.bytes)
+        resource["schema"] = schemas[table]
+        resources.append(resource)
     sources = metadata.get("sources", []) + package["sources"]
     descriptor = {"$schema": PROFILE, "name": metadata["name"], "title": metadata["title"],
                   "description": metadata.get("description"), "version": version, "created": created,

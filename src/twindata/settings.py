@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     commons_freshness_days: float = Field(7.0, ge=0, description="Days a Commons answer is re-used without asking.")
     world_snapshot: Path | None = Field(None, description="World snapshot folder to read offline (default: the bundled one).")
     wdqs_freshness_days: float = Field(7.0, ge=0, description="Days a stored WDQS partition is re-used without asking.")
+    base_url: str | None = Field(None, pattern=r"^https?://\S+$",
+                                 description="URL the releases folder is served under: DCAT-AP.de download URLs are "
+                                             "absolute under it (relative to the package folder without it).")
     lock_timeout: float = Field(600.0, ge=0, description="Seconds a run waits for another run publishing the package.")
 
     @field_validator("contact")

@@ -102,3 +102,6 @@ def _list_unlisted_versions(package_dir: Path) -> None:
     versions["versions"].sort(key=lambda v: semver(v["version"]))
     versions["latest"] = versions["versions"][-1]["version"]
     write_json_atomic(package_dir / "versions.json", versions)
+    from twindata.portal import write_package_page
+
+    write_package_page(package_dir, versions)

@@ -29,7 +29,8 @@ def verify_release(folder: Path, rows: bool = True) -> list[RowError]:
 
 def verify_checksums(folder: Path) -> list[RowError]:
     """A file whose bytes or checksum differ from datapackage.json (data, Parquet included, CHANGELOG.md,
-    changes.json), or a datapackage.json that differs from the versions.json beside it."""
+    changes.json, the landing page, CITATION.cff) or from SHA256SUMS (every file, the zip included), a file
+    SHA256SUMS does not list, or a datapackage.json that differs from the versions.json beside it."""
     folder = Path(folder)
     try:
         descriptor = read_json(folder / "datapackage.json", "datapackage.json")
@@ -40,13 +41,40 @@ def verify_checksums(folder: Path) -> list[RowError]:
     listed = _listed_entry(folder)
     if listed is not None:
         expected.append(("datapackage.json", "datapackage.json", f"sha256:{listed['datapackage_sha256']}", None))
+    problems, sums = _sha256sums(folder)
+    covered = {e[1] for e in expected}
+    expected += [(path, path, f"sha256:{digest}", None, "SHA256SUMS") for path, digest in sums.items()
+                 if path not in covered]
+
     def check(entry: tuple) -> RowError | None:
         return _check_file(folder, *entry)
 
     if sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) < PARALLEL_BYTES:
-        return [p for p in map(check, expected) if p]
+        return problems + [p for p in map(check, expected) if p]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # hashlib releases the GIL
-        return [p for p in pool.map(check, expected) if p]
+        return problems + [p for p in pool.map(check, expected) if p]
+
+
+def _sha256sums(folder: Path) -> tuple[list[RowError], dict[str, str]]:
+    """The release's SHA256SUMS (where it has one: releases before it did not) as {path: sha256}, and a problem for
+    a line that is not '<sha256>  <path inside the folder>' or a file of the folder it does not list."""
+    file = folder / "SHA256SUMS"
+    if not file.is_file():
+        return [], {}
+    sums, problems = {}, []
+    for number, line in enumerate(file.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        digest, _, path = line.partition("  ")
+        target = (folder / path).resolve()
+        if len(digest) != 64 or not path or not target.is_relative_to(folder.resolve()) or path.startswith("/"):
+            problems.append(RowError("SHA256SUMS", "sha256sums", f"{file}: line {number} is not '<sha256>  <file of "
+                                                                 f"the release>': {line[:80]!r}"))
+            continue
+        sums[path] = digest
+    for path in sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()):
+        if path != "SHA256SUMS" and path not in sums:
+            problems.append(RowError(path, "unlisted-file", f"{folder / path} is not in SHA256SUMS (a file added "
+                                                            "after publishing)"))
+    return problems, sums
 
 
 def verify_rows(folder: Path) -> list[RowError]:
@@ -101,13 +129,14 @@ def _listed_entry(folder: Path) -> dict | None:
     return next((v for v in versions.get("versions", []) if v.get("path") == folder.name), None)
 
 
-def _check_file(folder: Path, name: str, relative: str, digest: str, size: int | None) -> RowError | None:
+def _check_file(folder: Path, name: str, relative: str, digest: str, size: int | None,
+                source: str | None = None) -> RowError | None:
     path = folder / relative
     if not path.is_file():
         return RowError(name, "missing-file", f"{path} is missing")
     if size is not None and path.stat().st_size != size:
         return RowError(name, "byte-count", f"{path} has {path.stat().st_size} bytes, datapackage.json says {size}")
     if digest and sha256_file(path) != digest.removeprefix("sha256:"):
-        source = "versions.json" if relative == "datapackage.json" else "datapackage.json"
+        source = source or ("versions.json" if relative == "datapackage.json" else "datapackage.json")
         return RowError(name, "hash-count", f"{path}: sha256 differs from {source} (the file was changed)")
     return None

@@ -1,0 +1,185 @@
+"""What a release offers people and portals: the landing page in a real browser (headless Chromium), the package's
+version page, escaping of whatever a source wrote, CITATION.cff and BibTeX, the zip and SHA256SUMS, and the loader
+(local and over HTTP, checked against the release's checksums, with the schema's types)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import subprocess
+import threading
+import zipfile
+from datetime import date
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+import twindata
+from twindata.errors import TwindataError
+
+from conftest import cli, replace_in
+
+PACKAGE = "dortmund-twinning"
+ARTEFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("releases")
+    assert cli("run", "--out", str(out)).returncode == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("no Chromium here: .ci/run installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, path: Path):
+    page = browser.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, problems
+
+
+def test_the_landing_page_shows_downloads_dictionary_credits_and_citation_in_a_browser(releases, browser):
+    release = releases / PACKAGE / "2.0.0"
+    page, problems = open_page(browser, release / "index.html")
+    text = page.inner_text("body")
+    for expected in ("Town twinning of Dortmund", "Städtepartnerschaften der Stadt Dortmund", "Downloads",
+                     "data/partnerships.csv", "Data dictionary", "partnership_id", "Picture credits",
+                     '"Quai bélu in Amiens" by Emmanuel LEGRAND', "How to cite", "@misc{dortmund-twinning-2-0-0",
+                     "Vintage of the data", "twindata.load(", "read_parquet"):
+        assert expected in text, expected
+    sha = (release / "datapackage.json").read_text()
+    assert json.loads(sha)["twindata"]["content_sha256"] in text
+    links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    local = [h for h in links if not h.startswith(("http://", "https://"))]
+    assert len(local) > 15
+    for href in local:
+        assert (release / href).resolve().is_file(), href
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "landing-dortmund.png"), full_page=True)
+    assert problems == []
+
+
+def test_the_package_page_lists_every_version_with_the_latest_marked(releases, browser, registry_copy, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(releases, out)
+    replace_in(registry_copy / "registry.json", '"title": "Town twinning of Dortmund"',
+               '"title": "Town twinning of Dortmund (Städtepartnerschaften)"')  # a new title: 2.0.1
+    assert cli("run", "--registry", str(registry_copy), "--out", str(out)).returncode == 0
+    page, problems = open_page(browser, out / PACKAGE / "index.html")
+    rows = page.inner_text("tbody").splitlines()
+    assert rows[0].startswith("2.0.1 (latest)") and rows[1].startswith("2.0.0") and "latest" not in rows[1]
+    assert problems == []
+
+
+def test_markup_from_a_source_is_shown_as_text_never_run(registry_copy, tmp_path, browser):
+    hostile = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">'
+    replace_in(registry_copy / "images.csv", "Quai bélu in Amiens", hostile.replace('"', '""'))
+    done = cli("run", "--registry", str(registry_copy), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    page, _ = open_page(browser, tmp_path / "out" / PACKAGE / "2.0.0" / "index.html")
+    assert page.title() != "pwned"
+    assert page.eval_on_selector_all("script, img", "els => els.length") == 0
+    assert "<script>document.title" in page.inner_text("body")
+
+
+def test_citation_cff_bibtex_zip_and_sha256sums(releases):
+    release = releases / PACKAGE / "2.0.0"
+    cff = yaml.safe_load((release / "CITATION.cff").read_text(encoding="utf-8"))
+    digest = json.loads((release / "datapackage.json").read_text())["twindata"]["content_sha256"]
+    assert cff["cff-version"] == "1.2.0" and cff["version"] == "2.0.0" and cff["license"] == "CC-BY-4.0"
+    assert {"type": "other", "value": f"sha256:{digest}"}.items() <= cff["identifiers"][0].items()
+    assert [a["name"] for a in cff["authors"]] == ["Stadt Dortmund", "twindata contributors"]
+    with zipfile.ZipFile(release / "dortmund-twinning-2.0.0.zip") as z:
+        names = set(z.namelist())
+        assert z.read("data/partnerships.csv") == (release / "data" / "partnerships.csv").read_bytes()
+    on_disk = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
+    # all but what describes the zip itself: the DCAT files (its checksum) and SHA256SUMS
+    assert names == on_disk - {"dortmund-twinning-2.0.0.zip", "SHA256SUMS", "dcat.ttl", "dcat.jsonld"}
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=release, capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout.count(": OK") == len(on_disk) - 1
+
+
+def test_a_file_added_to_a_release_or_a_changed_zip_is_named(releases, tmp_path):
+    release = tmp_path / "2.0.0"
+    shutil.copytree(releases / PACKAGE / "2.0.0", release)
+    (release / "data" / "extra.csv").write_text("a\n1\n")
+    with open(release / "dortmund-twinning-2.0.0.zip", "ab") as f:
+        f.write(b"\0")
+    done = cli("validate", str(release), "--checksums-only")
+    assert done.returncode == 1 and "extra.csv" in done.stdout + done.stderr
+    assert "dortmund-twinning-2.0.0.zip" in done.stdout + done.stderr
+
+
+# --- the loader ------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def served(releases):
+    """The releases folder over HTTP on loopback."""
+    handler = functools.partial(_Quiet, directory=str(releases))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_load_gives_the_schemas_types_and_descriptions_locally_and_over_http(releases, served):
+    local = twindata.load("partnerships", release=releases / PACKAGE)
+    remote = twindata.load("partnerships", release=f"{served}/{PACKAGE}", version="2.0.0")
+    csv = twindata.load("partnerships", release=str(releases / PACKAGE / "2.0.0"), format="csv")
+    for frame in (local, remote, csv):
+        assert str(frame["start_year"].dtype) == "Int64" and str(frame["stated_by_city_a"].dtype) == "boolean"
+        assert isinstance(frame["start_date"].dropna().iloc[0], date)
+        assert frame.attrs["descriptions"]["confidence"] and frame.attrs["version"] == "2.0.0"
+    assert local.equals(remote) and local.drop(columns=[]).astype(object).equals(csv.astype(object))
+    cities = twindata.load("cities", release=f"{served}/{PACKAGE}/2.0.0")
+    assert str(cities["latitude"].dtype) == "Float64" and "Q1295" in set(cities["city_id"])
+
+
+def test_load_refuses_a_changed_file_and_names_what_is_missing(releases, tmp_path):
+    copy = tmp_path / "2.0.0"
+    shutil.copytree(releases / PACKAGE / "2.0.0", copy)
+    parquet = copy / "data" / "cities.parquet"
+    parquet.write_bytes(parquet.read_bytes()[:-1] + b"\0")
+    with pytest.raises(TwindataError, match="sha256 differs"):
+        twindata.load("cities", release=copy)
+    with pytest.raises(TwindataError, match="no table 'nope'"):
+        twindata.load("nope", release=copy)
+    with pytest.raises(TwindataError, match="no version '9.9.9'"):
+        twindata.load("cities", release=releases / PACKAGE, version="9.9.9")
+
+
+def test_frictionless_reads_the_csv_with_the_same_types(releases):
+    from frictionless import Package
+
+    package = Package(str(releases / PACKAGE / "2.0.0" / "datapackage.json"))
+    frame = package.get_resource("partnerships").to_pandas()
+    ours = twindata.load("partnerships", release=releases / PACKAGE, format="csv")
+    assert list(frame.reset_index().columns) == list(ours.columns)
+    assert frame.reset_index()["start_year"].dropna().astype(int).tolist() == ours["start_year"].dropna().astype(int).tolist()
