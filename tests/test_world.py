@@ -173,3 +173,14 @@ def test_the_bundled_snapshot_holds_what_its_manifest_says():
         assert sha256_file(world_snapshot() / f["path"]) == f["sha256"]
         assert f["licence"] in manifest["licences"]
     assert (world_snapshot() / "PROVENANCE.md").is_file()
+
+
+def test_a_bad_row_of_a_partition_is_quarantined_with_its_file_and_row_and_the_others_kept(tmp_path):
+    rows = [statement(("Q10", "Aa", "DE"), ("Q20", "Bb", "FR")),
+            statement(("Q30", "Cc", "DE"), ("Q40", "Dd", "FR"), subject_latitude=123.0)]
+    frames, issues = reconcile(tmp_path, rows)
+    ids = set(frames["partnerships"]["partnership_id"])
+    assert "Q10--Q20--twinning" in ids and "Q30--Q40--twinning" not in ids
+    held = issues[issues.kind == "quarantined_row"].iloc[0]
+    assert held["field"] == "subject_latitude" and held["value"] == "123" and "maximum" in held["reason"]
+    assert held["record_id"] in {"wikidata/XX.csv row 2", "wikidata/XX.csv row 3"}

@@ -23,9 +23,9 @@ def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
     """The schema's columns of ``df`` (private columns dropped) as an Arrow table, in the order of ``df``."""
     arrow_schema = schema.arrow_schema(table)
     data = {}
-    for f in arrow_schema:
-        values = [None if _is_missing(v) else v for v in df[f.name].tolist()] if f.name in df else [None] * len(df)
-        data[f.name] = pa.array(values, type=f.type)
+    for f in arrow_schema:  # from_pandas: NaN, NaT and pd.NA are missing values, as None is
+        values = df[f.name].tolist() if f.name in df else [None] * len(df)
+        data[f.name] = pa.array(values, type=f.type, from_pandas=True)
     return pa.Table.from_pydict(data, schema=arrow_schema)
 
 
@@ -40,10 +40,6 @@ def sort_order(arrow: pa.Table, table: str) -> pa.Array:
     """Row order of a published table: by primary key, or by every column where it has none."""
     key = schema.primary_key(table) or arrow.column_names
     return pc.sort_indices(arrow, sort_keys=[(k, "ascending") for k in key])
-
-
-def _is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT or value is pd.NA
 
 
 def csv_bytes(table: pa.Table) -> bytes:

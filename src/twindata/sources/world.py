@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from twindata.errors import SourceError
 from twindata.fsutil import read_json, sha256_file
 from twindata.issues import Issues
@@ -45,32 +47,41 @@ class WorldSnapshot:
 
 
 def read_world_snapshot(folder: Path, partitions: list[str] | None = None) -> WorldSnapshot:
-    """Every file of the snapshot (or only the Wikidata partitions named), checked and typed."""
+    """Every file of the snapshot (or only the Wikidata partitions named), checked and typed: the files of one
+    table are read one by one and checked as one table, in one pass."""
     folder = Path(folder)
     manifest = read_json(folder / "manifest.json", "world snapshot manifest")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        raise SourceError(f"{folder / 'manifest.json'}: not a world snapshot manifest (it needs a list of files)")
     snap = WorldSnapshot(folder, manifest)
-    for entry in manifest.get("files", []):
+    chosen = {P190: [], PAIRS: []}
+    for entry in manifest["files"]:
         if partitions is not None and entry.get("partition") and entry["partition"] not in partitions:
             continue
-        table = P190 if entry["path"].startswith("wikidata/") else PAIRS
-        rows = read_rows(folder, entry, table, snap.issues)
-        (snap.p190 if table == P190 else snap.pairs).extend(rows)
+        chosen[P190 if str(entry.get("path", "")).startswith("wikidata/") else PAIRS].append(entry)
+    snap.p190 = read_rows(folder, chosen[P190], P190, snap.issues)
+    snap.pairs = read_rows(folder, chosen[PAIRS], PAIRS, snap.issues)
     return snap
 
 
-def read_rows(folder: Path, entry: dict, table: str, issues: Issues) -> list[dict]:
-    """The rows of one snapshot file that pass its Table Schema; the others as quarantined_row issues."""
-    path = (folder / entry["path"]).resolve()
-    if not path.is_relative_to(folder.resolve()) or not path.is_file():
-        raise SourceError(f"{folder / 'manifest.json'}: file {entry['path']!r} is not a file inside the snapshot")
-    if sha256_file(path) != entry.get("sha256"):
-        raise SourceError(f"{path}: sha256 differs from the snapshot's manifest; the snapshot was changed after it "
-                          "was written")
+def read_rows(folder: Path, entries: list[dict], table: str, issues: Issues) -> list[dict]:
+    """The rows of the snapshot files that pass their Table Schema; the others as quarantined_row issues, named by
+    file and row."""
     compiled = compile_schema(table, table_schema(table))
-    text = read_text(path, compiled)
-    if text is None:
-        raise SourceError(f"{path}: not plain UTF-8 CSV with the header {','.join(compiled.names)}")
-    checked = check(compiled, text, typed=True)
+    texts, where = [], []
+    for entry in entries:
+        path = _inside(folder, entry)
+        if sha256_file(path) != entry.get("sha256"):
+            raise SourceError(f"{path}: sha256 differs from the snapshot's manifest; the snapshot was changed after it "
+                              "was written")
+        text = read_text(path, compiled)
+        if text is None:
+            raise SourceError(f"{path}: not plain UTF-8 CSV with the header {','.join(compiled.names)}")
+        texts.append(text)
+        where += [(entry["path"], row) for row in range(2, text.num_rows + 2)]
+    if not texts:
+        return []
+    checked = check(compiled, pa.concat_tables(texts), typed=True)
     bad = {}
     for e in checked.errors:
         bad.setdefault(e.row - 2, e)
@@ -79,9 +90,16 @@ def read_rows(folder: Path, entry: dict, table: str, issues: Issues) -> list[dic
     rows = []
     for i, values in enumerate(zip(*(checked.values[n] for n in names))):
         if i in bad:
-            e = bad[i]
-            issues.add("quarantined_row", "assertions", f"{entry['path']} row {i + 2}", e.field, e.value, source,
+            e, (file, row) = bad[i], where[i]
+            issues.add("quarantined_row", "assertions", f"{file} row {row}", e.field, e.value, source,
                        f"{e.rule}: {e.message}")
             continue
         rows.append(dict(zip(names, values)))
     return rows
+
+
+def _inside(folder: Path, entry: dict) -> Path:
+    path = (folder / str(entry.get("path", ""))).resolve()
+    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+        raise SourceError(f"{folder / 'manifest.json'}: file {entry.get('path')!r} is not a file inside the snapshot")
+    return path
