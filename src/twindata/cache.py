@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import typing
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -51,6 +52,8 @@ class Cache:
             entity = _entity_from(cached)
         except (KeyError, TypeError, ValueError):  # written by another version of twindata
             return None
+        if not well_typed(entity) or not all(well_typed(t) for t in entity.twinnings):
+            return None  # a cache entry of the wrong shape: parsed again from the answer
         self.entities_reused += 1
         return entity
 
@@ -68,6 +71,8 @@ class Cache:
             image = CommonsImage(**cached["image"]) if cached["image"] else None
         except (KeyError, TypeError, ValueError):  # not cached, or written by another version of twindata
             return False, None
+        if image is not None and not well_typed(image):
+            return False, None  # a cache entry of the wrong shape: asked again
         self.images_reused += 1
         return True, image
 
@@ -90,6 +95,26 @@ def _json_default(value):
 def _moment(data: dict) -> Moment:
     day = data["date"]
     return Moment(data["year"], date.fromisoformat(day) if isinstance(day, str) else day)
+
+
+def well_typed(obj) -> bool:
+    """Whether every plain field of a dataclass holds a value of its declared type (None where it may): a cache
+    file is outside input too."""
+    hints = typing.get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        value, kinds = getattr(obj, f.name), typing.get_args(hints[f.name]) or (hints[f.name],)
+        plain = [k for k in kinds if k in (str, int, float, bool, type(None))]
+        if len(plain) != len(kinds):
+            continue  # a nested value (a list, a Moment): its own check
+        if value is None and type(None) in kinds or isinstance(value, bool) and bool in kinds:
+            continue
+        if isinstance(value, str) and str in kinds or (isinstance(value, int) and not isinstance(value, bool)
+                                                       and (int in kinds or float in kinds)):
+            continue
+        if isinstance(value, float) and float in kinds:
+            continue
+        return False
+    return True
 
 
 def _entity_from(data: dict) -> Entity:

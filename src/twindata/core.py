@@ -261,6 +261,7 @@ def build_cities(registries: list[Registry], crosswalk: Crosswalk, wd: wikidata.
                 issues.add("unresolved", "cities", city_id, "wikidata_qid", qid, "wikidata", _missing_reason(qid, wd))
             else:
                 entity = wd.entities[qid]
+                _report_held(entity, city_id, issues)
                 values = _entity_values(entity)
                 row.update(values)
                 row[EXTERNAL] = tuple(k for k, v in values.items() if v is not None)
@@ -277,12 +278,25 @@ def build_cities(registries: list[Registry], crosswalk: Crosswalk, wd: wikidata.
         if entity is None:
             issues.add("unresolved", "cities", qid, "name", qid, "wikidata", _missing_reason(qid, wd))
         else:
+            _report_held(entity, qid, issues)
             values = {**_entity_values(entity), "country_code": entity.iso_code}
             row.update(values, name=entity.label)
             row[EXTERNAL] = tuple(k for k, v in values.items() if v is not None)
             _report_gaps(row, issues)
         rows[qid] = row
     return frame("cities", list(rows.values()))
+
+
+def _report_held(entity: wikidata.Entity, city_id: str, issues: Issues) -> None:
+    """The values of a Wikidata item that were of the wrong kind, each a quarantined_value row."""
+    for name, value, why in entity.held:
+        table = "assertions" if name == "partner_city_id" else "cities"
+        issues.add("quarantined_value", table, city_id, name, value, "wikidata", why)
+
+
+def _report_commons_held(image: CommonsImage, image_id: str, issues: Issues) -> None:
+    for name, value, why in image.held:
+        issues.add("quarantined_value", "images", image_id, name, value, "commons", why)
 
 
 def _entity_values(entity: wikidata.Entity) -> dict:
@@ -318,6 +332,7 @@ def build_images(registries: list[Registry], crosswalk: Crosswalk, cities: pd.Da
                 issues.add("unresolved", "images", image_id, "commons_file_title", title, "commons",
                            _commons_missing_reason(title, commons))
             else:
+                _report_commons_held(found, image_id, issues)
                 external = _file_values(found)
                 row.update(external, described_by_commons=True, attribution_required=found.attribution_required)
                 row[EXTERNAL] = tuple(external)
@@ -338,6 +353,7 @@ def build_images(registries: list[Registry], crosswalk: Crosswalk, cities: pd.Da
             issues.add("unresolved", "images", record_id, "commons_file_title", title, "commons",
                        _commons_missing_reason(title, commons))
             continue
+        _report_commons_held(found, record_id, issues)
         public_domain = licences.is_public_domain(found.licence_name, found.copyrighted)
         caption = found.object_name or found.description or title.removeprefix("File:")
         rows.append({**_file_values(found), "image_id": record_id, "city_id": city["city_id"], "caption": caption,

@@ -12,7 +12,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+import pyarrow as pa
 import pycountry
+
+from twindata.issues import RowError
 
 ALIASES = {
     "Russia": "RU", "Turkey": "TR", "Republic of Ireland": "IE", "Georgia (country)": "GE", "Cape Verde": "CV",
@@ -87,3 +90,11 @@ def is_assigned(code: str) -> bool:
 
 def assigned_codes() -> list[str]:
     return sorted(c.alpha_2 for c in pycountry.countries)
+
+
+def check_codes(cities: pa.Table) -> list[RowError]:
+    """A row error for every city whose country code is not an assigned ISO 3166-1 alpha-2 code."""
+    codes = cities.column("country_code").to_pylist()
+    keys = cities.column("city_id").to_pylist()
+    return [RowError("cities", "country", "not an assigned ISO 3166-1 alpha-2 code", i + 2, keys[i], "country_code",
+                     code, "Country Error") for i, code in enumerate(codes) if code is not None and not is_assigned(code)]

@@ -7,6 +7,8 @@ an addition. Vectorised with pyarrow; no Python loop over rows. The version bump
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,6 +17,7 @@ import pyarrow.parquet as pq
 
 from twindata.errors import TwindataError
 from twindata.fsutil import read_json
+from twindata.textpolicy import quoted
 
 def release_tables(folder: Path) -> tuple[dict[str, pa.Table], dict[str, dict]]:
     """The tables of a release (read from its Parquet files) and their Table Schemas, by table name."""
@@ -162,6 +165,13 @@ def compare(old_tables: dict[str, pa.Table], old_schemas: dict[str, dict],
     return changes
 
 
+def md(value) -> str:
+    """A value quoted into Markdown as text: one line (controls as \\uXXXX, so no value starts a heading or a list of
+    its own), and the characters that make links, code, emphasis, tables and HTML backslash-escaped."""
+    text = quoted(str(value)) or ""
+    return re.sub(r"([\\`*\[\]<>|])", r"\\\1", text)
+
+
 def render(changes: dict, limit: int = 20) -> str:
     """The changes as Markdown lines: per table, counts and the first rows of each kind."""
     if not changes:
@@ -175,12 +185,12 @@ def render(changes: dict, limit: int = 20) -> str:
                 lines.append(f"- schema: {key.replace('_', ' ')}" + (f": {', '.join(value)}" if isinstance(value, list) else ""))
         for kind in ("added", "removed", "merged"):
             shown = c.get(kind, [])[:limit]
-            lines += [f"- {kind}: {key}" for key in shown]
+            lines += [f"- {kind}: {md(key)}" for key in shown]
             if len(c.get(kind, [])) > limit:
                 lines.append(f"- … and {len(c[kind]) - limit} more {kind} (see changes.json)")
         for row in c.get("changed", [])[:limit]:
-            fields = "; ".join(f"{f}: {v['old']!r} → {v['new']!r}" for f, v in row["fields"].items())
-            lines.append(f"- changed: {row['key']}: {fields}")
+            fields = "; ".join(f"{md(f)}: {md(repr(v['old']))} → {md(repr(v['new']))}" for f, v in row["fields"].items())
+            lines.append(f"- changed: {md(row['key'])}: {fields}")
         if len(c.get("changed", [])) > limit:
             lines.append(f"- … and {len(c['changed']) - limit} more changed (see changes.json)")
         lines.append("")

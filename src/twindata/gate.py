@@ -18,14 +18,15 @@ from functools import cache
 import pandas as pd
 import pyarrow as pa
 
-from twindata import licences, schema
+from twindata import countries, licences, schema
 from twindata.core import EXTERNAL, ORIGIN, CoreTables
 from twindata.errors import GateError
 from twindata.issues import DataIssue, Issues, RowError
 from twindata.tables import csv_bytes, sort_order, sorted_arrow, to_arrow
+from twindata.textpolicy import check_text
 from twindata.validator import CompiledTable, check, compile_schema, foreign_key_errors, read_text
 
-POLICIES = {"images": licences.check_images}  # rules beside the Table Schemas, by table
+POLICIES = {"images": licences.check_images, "cities": countries.check_codes}  # rules beside the Table Schemas
 
 
 @cache
@@ -94,10 +95,11 @@ def run_gate(core: CoreTables) -> GateResult:
     checked = {t: check(compiled(t), read_text(csv[t], compiled(t), blank_rows=True), keys[t]) for t in tables}
     errors = [e for c in checked.values() for e in c.errors]
     errors += [e for t, policy in POLICIES.items() if t in arrows for e in policy(arrows[t])]
+    errors += [e for t in tables for e in check_text(arrows[t], t, keys[t] or None)]
     held = _Quarantine(frames, positions, issues)
     held.decide(errors)
     while not held.fatal:  # the cascade: rows whose parent row was held back, by joins against the rows kept
-        keep = {t: pa.array([i not in held.dropped[t] for i in range(arrows[t].num_rows)]) for t in tables}
+        keep = {t: pa.array([i not in held.dropped[t] for i in range(arrows[t].num_rows)], pa.bool_()) for t in tables}
         cascade = [e for e in foreign_key_errors({t: compiled(t) for t in tables}, checked, keep)
                    if e.row - 2 not in held.dropped[e.table]]
         if not cascade:
@@ -158,7 +160,8 @@ def _result(arrows, csv, issues: Issues, core: CoreTables, fatal: list[RowError]
     arrows["data_issues"] = sorted_arrow(issues.records(), "data_issues")
     csv["data_issues"] = csv_bytes(arrows["data_issues"])
     own = check(compiled("data_issues"), read_text(csv["data_issues"], compiled("data_issues"), blank_rows=True))
-    return GateResult(arrows, csv, fatal + own.errors, issues.rows[len(core.issues.rows):])
+    own_text = check_text(arrows["data_issues"], "data_issues")  # a bug if any: data_issues quotes what it shows
+    return GateResult(arrows, csv, fatal + own.errors + own_text, issues.rows[len(core.issues.rows):])
 
 
 def _record_keys(arrow: pa.Table, table: str) -> list[str]:

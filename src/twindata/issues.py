@@ -92,7 +92,10 @@ class Issues:
     rows: list[DataIssue] = field(default_factory=list)
 
     def add(self, kind: str, table: str, record_id: str, field: str | None, value, source: str, reason: str) -> None:
-        self.rows.append(DataIssue(kind, table, record_id, field, None if value is None else str(value), source, reason))
+        """One row; what it quotes from a source is shown safely (``textpolicy.quoted``)."""
+        from twindata.textpolicy import quoted
+
+        self.rows.append(DataIssue(kind, table, quoted(record_id), field, quoted(value), source, quoted(reason)))
 
     def records(self) -> list[dict]:
         return [asdict(r) for r in self.rows]

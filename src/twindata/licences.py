@@ -10,6 +10,7 @@ import re
 import pyarrow as pa
 
 from twindata.issues import RowError
+from twindata.textpolicy import web_url
 
 # Commons licence short names -> SPDX ids, where the version (and port) is explicit.
 _SPDX = re.compile(r"^CC (BY(?:-SA|-NC|-ND|-NC-SA|-NC-ND)?) (\d\.\d)(?: ([a-z]{2}))?$", re.I)
@@ -44,11 +45,11 @@ def is_public_domain(name: str | None, copyrighted: bool = True) -> bool:
 
 def attribution_line(caption: str | None, author: str | None, source: str, licence: str | None,
                      licence_url: str | None, public_domain: bool = False) -> str:
-    """A ready credit line: "Caption" by Author, Source, Licence (URL)."""
+    """A ready credit line: "Caption" by Author, Source, Licence (URL); a URL only where it is http(s)."""
     parts = [f'"{caption}"' + (f" by {author}" if author else "") if caption else (author or "")]
     parts.append(source)
     licence_text = "public domain" + (f" ({licence})" if licence else "") if public_domain else (licence or "")
-    if licence_url and not public_domain:
+    if web_url(licence_url) and not public_domain:
         licence_text += f" ({licence_url})"
     parts.append(licence_text)
     return ", ".join(p for p in parts if p)

@@ -205,7 +205,7 @@ def _renamed_note(record: dict, limit: int = 200) -> str:
     if not renamed:
         return ""
     lines = [f"Renamed ids ({len(renamed)}; data/redirects.csv lists them all, with the reason):\n"]
-    lines += [f"- {r['table']}: {r['old_id']} → {r['new_id']}" for r in renamed[:limit]]
+    lines += [f"- {r['table']}: {diff.md(r['old_id'])} → {diff.md(r['new_id'])}" for r in renamed[:limit]]
     if len(renamed) > limit:
         lines.append(f"- … and {len(renamed) - limit} more")
     return "\n".join(lines) + "\n\n"

@@ -1,4 +1,5 @@
-"""Tables as files: a frame becomes an Arrow table typed by its Table Schema, then RFC 4180 CSV and Parquet.
+"""Tables as files: a frame becomes an Arrow table typed by its Table Schema (text in Unicode NFC), then RFC 4180
+CSV and Parquet.
 
 CSV and Parquet of a release come from the same Arrow table, so they hold the same rows. Rows are sorted by the
 primary key so that the same content always gives the same bytes.
@@ -15,6 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from twindata import schema
+from twindata.textpolicy import nfc_column
 
 CSV_OPTIONS = pacsv.WriteOptions(include_header=True, quoting_style="needed", eol="\r\n")
 
@@ -23,9 +25,9 @@ def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
     """The schema's columns of ``df`` (private columns dropped) as an Arrow table, in the order of ``df``."""
     arrow_schema = schema.arrow_schema(table)
     data = {}
-    for f in arrow_schema:  # from_pandas: NaN, NaT and pd.NA are missing values, as None is
+    for f in arrow_schema:  # from_pandas: NaN, NaT and pd.NA are missing values, as None is; text in NFC
         values = df[f.name].tolist() if f.name in df else [None] * len(df)
-        data[f.name] = pa.array(values, type=f.type, from_pandas=True)
+        data[f.name] = nfc_column(pa.array(values, type=f.type, from_pandas=True))
     return pa.Table.from_pydict(data, schema=arrow_schema)
 
 

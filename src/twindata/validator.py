@@ -31,7 +31,7 @@ TYPES = {"string", "integer", "number", "boolean", "date"}
 FORMATS = {None, "default", "uri"}  # "uri" on strings only
 CONSTRAINTS = {"required", "unique", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength"}
 FIELD_KEYS = {"name", "type", "format", "title", "description", "constraints", "example", "twindata:quarantine",
-              "twindata:from"}
+              "twindata:from", "twindata:text"}
 TABLE_KEYS = {"$schema", "title", "description", "fields", "primaryKey", "foreignKeys", "missingValues"}
 TRUE_VALUES, FALSE_VALUES = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
 # cells of these forms are read exactly alike by Arrow and by Python (int(), float(), strptime, rfc3986)

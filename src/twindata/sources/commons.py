@@ -15,7 +15,7 @@ from twindata.http import WikimediaClient
 from twindata.licences import spdx_id
 from twindata.sources import in_batches
 
-PARSER_VERSION = 1  # bump when parsing changes, so that cached image metadata is parsed again
+PARSER_VERSION = 2  # bump when parsing changes, so that cached image metadata is parsed again
 IIPROP = "url|size|mime|sha1|timestamp|extmetadata"
 EXTMETADATA = "ImageDescription|Artist|Credit|LicenseShortName|LicenseUrl|AttributionRequired|Copyrighted|UsageTerms|ObjectName"
 
@@ -41,6 +41,7 @@ class CommonsImage:
     licence_url: str | None = None
     attribution_required: bool = True
     copyrighted: bool = True
+    held: list = field(default_factory=list)  # (field, value, why): values of the wrong kind, held back
 
     @property
     def licence_spdx(self) -> str | None:
@@ -48,16 +49,21 @@ class CommonsImage:
 
 
 class _Text(HTMLParser):
-    """HTML -> plain text: entities decoded, list items and line breaks joined by '; ', links collected."""
+    """HTML -> plain text: entities decoded, list items and line breaks joined by '; ', links collected, the content
+    of script and style elements dropped."""
 
     BREAKS = {"li", "br", "p", "div", "tr"}
+    HIDDEN = {"script", "style", "template", "noscript"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.links: list[str] = []
+        self.hidden = 0
 
     def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
         if tag in self.BREAKS:
             self.parts.append("\n")
         href = dict(attrs).get("href")
@@ -65,23 +71,37 @@ class _Text(HTMLParser):
             self.links.append(href)
 
     def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
         if tag in self.BREAKS:
             self.parts.append("\n")
 
     def handle_data(self, data):
-        self.parts.append(data)
+        if not self.hidden:
+            self.parts.append(data)
+
+
+_MARKUP = re.compile(r"<[a-zA-Z!/?]")
 
 
 def html_to_text(value: str | None) -> tuple[str | None, list[str]]:
-    """Plain text of an extmetadata HTML value and the link targets in it."""
+    """Plain text of an extmetadata HTML value and the link targets in it. Markup that was escaped in the HTML
+    (``&lt;script&gt;``) comes out of the first pass as markup: it is read again, so that no tag is left in the text."""
     if value is None:
         return None, []
-    parser = _Text()
-    parser.feed(value)
-    parser.close()
-    lines = [re.sub(r"\s+", " ", line).strip() for line in "".join(parser.parts).split("\n")]
-    text = "; ".join(line for line in lines if line)
-    return (text or None), parser.links
+    text, links = value, []
+    for _ in range(4):
+        parser = _Text()
+        parser.feed(text)
+        parser.close()
+        links += parser.links
+        lines = [re.sub(r"\s+", " ", line).strip() for line in "".join(parser.parts).split("\n")]
+        text = "; ".join(line for line in lines if line)
+        if not _MARKUP.search(text):
+            break
+    else:
+        text = _MARKUP.sub("", text)  # still markup after four readings: no tag may stay, whatever it hid
+    return (text or None), links
 
 
 def _absolute(url: str) -> str:
@@ -96,33 +116,59 @@ def _flag(meta: dict, key: str, default: bool) -> bool:
 
 
 def parse_page(page: dict) -> CommonsImage | None:
-    """One page object of a ``prop=imageinfo`` answer; None for a missing file or a page without imageinfo."""
-    info = (page.get("imageinfo") or [None])[0]
-    if info is None:
+    """One page object of a ``prop=imageinfo`` answer; None for a missing file or a page without imageinfo. A value
+    of the wrong kind (a width that is no number, an HTML field that is no text) is held back, with why."""
+    infos = page.get("imageinfo") if isinstance(page, dict) else None
+    info = infos[0] if isinstance(infos, list) and infos and isinstance(infos[0], dict) else None
+    if info is None or not isinstance(page.get("title"), str):
         return None
-    meta = info.get("extmetadata", {})
-    text = {k: html_to_text(meta.get(k, {}).get("value")) for k in ("Artist", "Credit", "ImageDescription", "ObjectName")}
+    held: list[tuple[str, str, str]] = []
+    raw_meta = info.get("extmetadata")
+    meta = {k: v for k, v in raw_meta.items() if isinstance(v, dict)} if isinstance(raw_meta, dict) else {}
+
+    def text_of(key: str) -> tuple[str | None, list[str]]:
+        value = meta.get(key, {}).get("value")
+        if value is not None and not isinstance(value, str):
+            held.append((key, repr(value)[:200], f"extmetadata {key} is not text"))
+            return None, []
+        return html_to_text(value)
+
+    def number(key: str, name: str) -> int | None:
+        value = info.get(key)
+        if value is None or isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        held.append((name, repr(value)[:200], f"imageinfo {key} is not a whole number"))
+        return None
+
+    def string(value, name: str) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        held.append((name, repr(value)[:200], "not text"))
+        return None
+
+    text = {k: text_of(k) for k in ("Artist", "Credit", "ImageDescription", "ObjectName")}
     author, author_links = text["Artist"]
-    licence_url = meta.get("LicenseUrl", {}).get("value")
+    licence_url = string(meta.get("LicenseUrl", {}).get("value"), "licence_url")
     return CommonsImage(
         title=page["title"],
-        page_url=info.get("descriptionurl"),
-        image_url=info.get("url"),
-        width=info.get("width"),
-        height=info.get("height"),
-        file_size_bytes=info.get("size"),
-        mime_type=info.get("mime"),
-        sha1=info.get("sha1"),
-        timestamp=info.get("timestamp"),
+        page_url=string(info.get("descriptionurl"), "commons_page_url"),
+        image_url=string(info.get("url"), "image_url"),
+        width=number("width", "width"),
+        height=number("height", "height"),
+        file_size_bytes=number("size", "file_size_bytes"),
+        mime_type=string(info.get("mime"), "mime_type"),
+        sha1=string(info.get("sha1"), "sha1"),
+        timestamp=string(info.get("timestamp"), "timestamp"),
         description=text["ImageDescription"][0],
         object_name=text["ObjectName"][0],
         author=author,
         author_url=_absolute(author_links[0]) if len(author_links) == 1 and "redlink=1" not in author_links[0] else None,
         credit=text["Credit"][0],
-        licence_name=meta.get("LicenseShortName", {}).get("value"),
+        licence_name=string(meta.get("LicenseShortName", {}).get("value"), "licence_name"),
         licence_url=_absolute(licence_url) if licence_url else None,
         attribution_required=_flag(meta, "AttributionRequired", True),
         copyrighted=_flag(meta, "Copyrighted", True),
+        held=held,
     )
 
 

@@ -8,20 +8,25 @@ trusted input kept by people, so any error stops the run with one line naming fi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
 import pandas as pd
+import pyarrow as pa
 
 from twindata import schema
+from twindata.countries import is_assigned
 from twindata.errors import RegistryError, TwindataError
 from twindata.fsutil import read_json, sha256_files
 from twindata.issues import RowError, row_error
 from twindata.sources import Claim
+from twindata.textpolicy import nfc, nfc_column, problem, quoted
 from twindata.validator import check, compile_schema, foreign_key_errors, read_text
 
 TABLES = ("cities", "partnerships", "claims", "images")
+PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ def read_registry(path: str | Path) -> Registry:
                 continue
             raise RegistryError(str(file), "file", None, None,
                                 "missing (a registry holds cities.csv, partnerships.csv, images.csv)")
+        _check_encoding(file)
         names.append(name)
     frames = _read_fast(folder, names, descriptors)
     if frames is None:  # a file whose header or rows are not plain: frictionless reads it, and names the problem
@@ -84,8 +90,36 @@ def read_registry(path: str | Path) -> Registry:
         frames = {r.name: _read_checked(folder, r, descriptors) for r in package.resources}
     for name in TABLES:
         frames.setdefault(name, pd.DataFrame(columns=[f["name"] for f in descriptors[name]["fields"]], dtype=object))
+    _check_text(folder, frames)
     _check_rules(folder, metadata, frames)
     return Registry(folder, metadata, frames, registry_digest(folder))
+
+
+def _check_encoding(file: Path) -> None:
+    """A registry file is UTF-8 (a byte-order mark allowed); anything else is one line naming the first byte that
+    is not, never a guess."""
+    data = file.read_bytes()
+    try:
+        data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise RegistryError(str(file), f"line {line}", None, None,
+                            f"not UTF-8: byte {exc.start} is 0x{data[exc.start]:02x}; save the file as UTF-8") from None
+
+
+def _check_text(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """Every text cell of the registry in NFC and within the text rules (``twindata.textpolicy``); the first one
+    that breaks them is one line."""
+    prose = {n for t in schema.published_tables() for n, f in schema.fields(t).items()
+             if f.get("twindata:text") == "prose"}
+    for table, frame in frames.items():
+        for column in frame.columns:
+            values = [nfc(v) for v in frame[column].tolist()]
+            frame[column] = pd.Series(values, index=frame.index, dtype=object)
+            for i, value in enumerate(values):
+                why = problem(value, column in prose) if isinstance(value, str) else None
+                if why:
+                    raise RegistryError(str(folder / f"{table}.csv"), f"row {i + 2}", column, quoted(value), why)
 
 
 def _read_metadata(file: Path) -> dict:
@@ -98,6 +132,10 @@ def _read_metadata(file: Path) -> dict:
         value = None if error.validator == "required" else error.instance
         message = "required and missing" if error.validator == "required" else error.message
         raise RegistryError(str(file), "package", field, value, message)
+    if not PACKAGE_NAME.fullmatch(metadata["name"]):  # JSON Schema's '$' lets a trailing line break through
+        raise RegistryError(str(file), "package", "name", metadata["name"],
+                            "must be lower-case letters, digits, '.', '_' or '-', at most 100, starting with a letter "
+                            "or digit")
     return metadata
 
 
@@ -108,6 +146,7 @@ def _read_fast(folder: Path, names: list[str], descriptors: dict) -> dict[str, p
     texts = {n: read_text(folder / f"{n}.csv", compiled[n]) for n in names}
     if any(t is None for t in texts.values()):
         return None
+    texts = {n: pa.table({c: nfc_column(t.column(c)) for c in t.column_names}) for n, t in texts.items()}
     checked = {}
     for n, text in texts.items():
         key = descriptors[n]["primaryKey"]
@@ -181,7 +220,12 @@ def _explain(e) -> str:
 
 
 def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) -> None:
-    """Rules a Table Schema cannot say: date order and agreement, no self-partnership, the registry's own cities."""
+    """Rules a Table Schema cannot say: date order and agreement, no self-partnership, the registry's own cities,
+    assigned country codes."""
+    for i, (key, code) in enumerate(zip(frames["cities"]["city_id"], frames["cities"]["country_code"]), start=2):
+        if code is not None and not is_assigned(code):
+            raise RegistryError(str(folder / "cities.csv"), f"row {i} ({key})", "country_code", code,
+                                "not an assigned ISO 3166-1 alpha-2 code (UK is GB; ZZ and XX are not countries)")
     for table, file in (("partnerships", "partnerships.csv"), ("claims", "claims.csv")):
         for i, p in enumerate(frames[table].to_dict("records"), start=2):
             key = p.get("claim_id") or f"{p['city_id']} / {p['partner_city_id']} / {p['type']} / {p['start_year']}"

@@ -9,18 +9,21 @@ year-precision times (``+1953-00-00T00:00:00Z``) keep the year only. ``claims`` 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from twindata.errors import SourceError
 from twindata.http import WikimediaClient
 from twindata.snapshots import SnapshotMiss
 from twindata.sources import Claim, in_batches
 
 PROPS = "info|labels|claims"
-PARSER_VERSION = 2  # bump when parsing changes, so that cached entities are parsed again
+PARSER_VERSION = 3  # bump when parsing changes, so that cached entities are parsed again
 ITEM_URL = "https://www.wikidata.org/wiki/{qid}"
 _TIME = re.compile(r"^([+-])(\d+)-(\d\d)-(\d\d)T")
+QID = re.compile(r"^Q[1-9][0-9]{0,11}$")
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Entity:
     iso_code: str | None = None
     image: str | None = None
     twinnings: list[Twinning] = field(default_factory=list)
+    held: list[tuple[str, str, str]] = field(default_factory=list)  # (field, value, why): values of the wrong kind
 
 
 @dataclass
@@ -81,12 +85,13 @@ class FetchResult:
 
 def parse_time(value: dict) -> Moment:
     """``{"time": "+1953-00-00T00:00:00Z", "precision": 9, ...}`` -> Moment(1953). Day only at precision 11 (Gregorian)."""
-    m = _TIME.match(value.get("time", ""))
-    if not m or value.get("precision", 0) < 9:
+    precision, calendar = value.get("precision"), value.get("calendarmodel")
+    m = _TIME.match(value.get("time") or "") if isinstance(value.get("time"), str) else None
+    if not m or not isinstance(precision, int) or precision < 9:
         return Moment(None)
     year = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
     day = None
-    if value.get("precision") >= 11 and value.get("calendarmodel", "").endswith("Q1985727") and int(m.group(3)) and int(m.group(4)):
+    if precision >= 11 and isinstance(calendar, str) and calendar.endswith("Q1985727") and int(m.group(3)) and int(m.group(4)):
         try:
             day = date(year, int(m.group(3)), int(m.group(4)))
         except ValueError:  # BCE or beyond 9999: a year, no day
@@ -96,56 +101,124 @@ def parse_time(value: dict) -> Moment:
 
 def _statements(entity: dict, prop: str) -> list[dict]:
     """Statements of ``prop`` that have a value: best rank first, deprecated ones and novalue/somevalue left out."""
-    found = [s for s in entity.get("claims", {}).get(prop, [])
-             if s.get("rank") != "deprecated" and "datavalue" in s.get("mainsnak", {})]
+    claims = entity.get("claims")
+    found = [s for s in (claims.get(prop) if isinstance(claims, dict) else None) or []
+             if isinstance(s, dict) and s.get("rank") != "deprecated" and isinstance(s.get("mainsnak"), dict)
+             and "datavalue" in s["mainsnak"]]
     return sorted(found, key=lambda s: s.get("rank") != "preferred")
 
 
 def _value(statement: dict):
-    return statement["mainsnak"]["datavalue"]["value"]
+    datavalue = statement["mainsnak"]["datavalue"]
+    return datavalue.get("value") if isinstance(datavalue, dict) else None
 
 
 def _qualifier(statement: dict, prop: str) -> Moment:
-    for snak in statement.get("qualifiers", {}).get(prop, []):
-        if "datavalue" in snak:
-            return parse_time(snak["datavalue"]["value"])
+    qualifiers = statement.get("qualifiers")
+    for snak in (qualifiers.get(prop) if isinstance(qualifiers, dict) else None) or []:
+        value = snak.get("datavalue", {}).get("value") if isinstance(snak, dict) else None
+        if isinstance(value, dict) and isinstance(value.get("time"), str):
+            return parse_time(value)
     return Moment(None)
 
 
-def _population(entity: dict) -> int | None:
+def _number(value) -> float | None:
+    """A finite number given as a JSON number (not a string, a boolean or NaN)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) else None
+
+
+def _population(entity: dict) -> tuple[int | None, object]:
+    """The population (preferred statement, else the latest P585), and the raw amount where it is not one."""
     statements = _statements(entity, "P1082")
     if not statements:
-        return None
+        return None, None
     if statements[0].get("rank") != "preferred":
         dated = [(_qualifier(s, "P585").year or -10**6, i, s) for i, s in enumerate(statements)]
         statements = [max(dated, key=lambda t: (t[0], -t[1]))[2]]
-    return int(float(_value(statements[0])["amount"]))
+    value = _value(statements[0])
+    amount = value.get("amount") if isinstance(value, dict) else value
+    try:
+        number = float(amount) if isinstance(amount, str) and _AMOUNT.match(amount) else None
+    except ValueError:
+        number = None
+    if number is None or not 0 <= number < 1e11 or not number.is_integer():
+        return None, amount
+    return int(number), None
+
+
+_AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_FILE = re.compile(r"^[^#<>\[\]|{}\x00-\x1f\x7f]{1,240}$")  # a Commons file name: no character MediaWiki forbids
 
 
 def parse_entity(entity: dict, qid: str | None = None) -> Entity | None:
     """One entity from a wbgetentities answer (either formatversion), or None for a missing/deleted one.
-    ``qid`` names it where the answer does not (``props=claims`` leaves out the id)."""
-    if "missing" in entity or "claims" not in entity and "labels" not in entity:
+    ``qid`` names it where the answer does not (``props=claims`` leaves out the id). A value of the wrong kind (a
+    string latitude, a numeric label, a file name with '|', a P190 value that is no item) is held back, with why,
+    in ``held``; the rest of the entity stands."""
+    if not isinstance(entity, dict) or "missing" in entity or "claims" not in entity and "labels" not in entity:
         return None
-    out = Entity(qid=entity.get("id", qid), revision=entity.get("lastrevid"))
-    label = entity.get("labels", {}).get("en")
-    out.label = label.get("value") if isinstance(label, dict) else None
+    own = entity.get("id", qid)
+    out = Entity(qid=own if isinstance(own, str) and QID.match(own) else qid)
+
+    def hold(name: str, value, why: str) -> None:
+        out.held.append((name, repr(value)[:200], why))
+
+    revision = entity.get("lastrevid")
+    if revision is not None:
+        if isinstance(revision, int) and not isinstance(revision, bool) and revision > 0:
+            out.revision = revision
+        else:
+            hold("wikidata_revision", revision, "lastrevid is not a positive whole number")
+    labels = entity.get("labels")
+    label = labels.get("en") if isinstance(labels, dict) else None
+    if label is not None:
+        value = label.get("value") if isinstance(label, dict) else None
+        if isinstance(value, str):
+            out.label = value
+        else:
+            hold("wikidata_label", value, "the English label is not text")
     if coords := _statements(entity, "P625"):
         value = _value(coords[0])
-        out.latitude, out.longitude = value.get("latitude"), value.get("longitude")
-    out.population = _population(entity)
+        lat, lon = (_number(value.get("latitude")), _number(value.get("longitude"))) if isinstance(value, dict) else (None, None)
+        if lat is None or lon is None:
+            hold("latitude", value, "P625 gives no finite numeric latitude and longitude")
+        else:
+            out.latitude, out.longitude = lat, lon
+    out.population, bad = _population(entity)
+    if bad is not None:
+        hold("population", bad, "P1082 amount is not a whole number of people")
     if country := _statements(entity, "P17"):
-        out.country_qid = _value(country[0])["id"]
+        value = _value(country[0])
+        if isinstance(value, dict) and isinstance(value.get("id"), str) and QID.match(value["id"]):
+            out.country_qid = value["id"]
+        else:
+            hold("country_code", value, "P17 is not an item")
     if iso := _statements(entity, "P297"):
-        out.iso_code = _value(iso[0])
+        value = _value(iso[0])
+        if isinstance(value, str):
+            out.iso_code = value
+        else:
+            hold("country_code", value, "P297 is not text")
     if image := _statements(entity, "P18"):
-        out.image = _value(image[0])
+        value = _value(image[0])
+        if isinstance(value, str) and _FILE.match(value):
+            out.image = value
+        else:
+            hold("image_file", value, "P18 is not a Commons file name (it holds a character such as | # < > [ ] { })")
     for s in _statements(entity, "P190"):
-        references = s.get("references") or []
-        urls = [snak["datavalue"]["value"] for ref in references for snak in ref.get("snaks", {}).get("P854", [])
-                if "datavalue" in snak]
-        out.twinnings.append(Twinning(_value(s)["id"], _qualifier(s, "P580"), _qualifier(s, "P582"), s.get("id"),
-                                      s.get("rank", "normal"), len(references), urls[0] if urls else None))
+        value = _value(s)
+        partner = value.get("id") if isinstance(value, dict) else None
+        if not isinstance(partner, str) or not QID.match(partner):
+            hold("partner_city_id", value, f"P190 statement {s.get('id')!r} does not name an item")
+            continue
+        references = s.get("references") if isinstance(s.get("references"), list) else []
+        urls = [snak.get("datavalue", {}).get("value") for ref in references if isinstance(ref, dict)
+                for snak in (ref.get("snaks") or {}).get("P854", []) if isinstance(snak, dict) and "datavalue" in snak]
+        urls = [u for u in urls if isinstance(u, str)]
+        statement_id = s.get("id") if isinstance(s.get("id"), str) else None
+        rank = s.get("rank") if s.get("rank") in ("preferred", "normal") else "normal"
+        out.twinnings.append(Twinning(partner, _qualifier(s, "P580"), _qualifier(s, "P582"), statement_id,
+                                      rank, len(references), urls[0] if urls else None))
     return out
 
 
@@ -153,8 +226,11 @@ def parse_wbgetentities(answer: dict, asked: list[str], cache=None) -> FetchResu
     """Map a wbgetentities answer back to the ids asked, following redirects. With a ``cache``, an entity whose
     lastrevid is unchanged is taken from it instead of being parsed again."""
     result = FetchResult()
-    entities = answer.get("entities", {})
-    redirected = {e["redirects"]["from"]: e for e in entities.values() if isinstance(e.get("redirects"), dict)}
+    entities = answer.get("entities") if isinstance(answer, dict) else None
+    if not isinstance(entities, dict):
+        raise SourceError(f"wbgetentities: the answer holds no 'entities' object ({type(entities).__name__})")
+    entities = {k: e for k, e in entities.items() if isinstance(e, dict)}
+    redirected = {e["redirects"].get("from"): e for e in entities.values() if isinstance(e.get("redirects"), dict)}
     for qid in asked:
         raw = entities.get(qid) or redirected.get(qid)
         if raw is None:

@@ -1,0 +1,96 @@
+"""What a published text cell may hold, beyond its Table Schema, whichever source it came from: the rules that keep a
+cell from acting on whoever opens the file.
+
+- **Unicode NFC.** Text enters normalised to NFC (``nfc``, applied by the sources and the registry reader), so that
+  two spellings of one name, or two look-alike keys, are one value (and a duplicate key is a duplicate).
+- **No control characters** (C0, DEL): a line break or tab only in prose fields (``"twindata:text": "prose"`` in the
+  Table Schema: notes, captions, reasons).
+- **No bidirectional embedding, override or isolate controls** (U+202A–U+202E, U+2066–U+2069): they reorder what a
+  reader sees. Right-to-left letters and the marks U+200E/U+200F are text, published byte for byte.
+- **No spreadsheet formulas**: a cell beginning with ``=``, ``+``, ``-`` or ``@`` is one a spreadsheet program runs
+  (OWASP: CSV injection). Such a value is refused, not rewritten, so every published value is the source's own.
+
+A finding is a ``RowError`` (rule ``text``): the gate holds back an outside source's value or row with its reason and
+stops on the registry's own. The one table that must show bad values, ``data_issues``, shows them through
+``quoted``: control characters as ``\\uXXXX`` escapes and a leading formula sign behind an apostrophe, as its schema
+says.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from twindata import schema
+from twindata.issues import RowError
+
+RULE = "text"
+_CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f]"
+_LINE_CONTROLS = r"[\x00-\x1f\x7f]"
+_BIDI = r"[\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+_FORMULA = r"^[=+\-@]"
+_REASONS = ((_BIDI, "holds a bidirectional control character (U+202A–U+202E, U+2066–U+2069), which reorders what a "
+                    "reader sees"),
+            (_FORMULA, "begins with = + - or @, which a spreadsheet program runs as a formula"))
+_BIDI_CHARS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def nfc(value):
+    """A text value in Unicode NFC; anything else as it is."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def nfc_column(column: pa.Array) -> pa.Array:
+    return pc.utf8_normalize(column, "NFC") if pa.types.is_string(column.type) else column
+
+
+def check_text(arrow: pa.Table, table: str, record_keys: list[str] | None = None) -> list[RowError]:
+    """A row error for every text cell of a published table that breaks the rules above."""
+    fields = schema.fields(table)
+    errors = []
+    for name in arrow.column_names:
+        column = arrow.column(name)
+        if not pa.types.is_string(column.type) or name not in fields:
+            continue
+        prose = fields[name].get("twindata:text") == "prose"
+        rules = ((_CONTROLS if prose else _LINE_CONTROLS,
+                  "holds a control character" + ("" if prose else " or line break")),) + _REASONS
+        for pattern, reason in rules:
+            hits = pc.fill_null(pc.match_substring_regex(column, pattern), False)
+            for i in pc.indices_nonzero(hits).to_pylist():
+                value = column[i].as_py()
+                errors.append(RowError(table, RULE, reason, i + 2, record_keys[i] if record_keys else None, name,
+                                       quoted(value), "Text Error"))
+    return errors
+
+
+def problem(value: str, prose: bool = False) -> str | None:
+    """Why one text value breaks the rules, or None (the same rules, for values read one at a time)."""
+    if any(ord(c) < 32 and not (prose and c in "\n\t") or ord(c) == 127 for c in value):
+        return "holds a control character" + ("" if prose else " or line break")
+    if _BIDI_CHARS & set(value):
+        return _REASONS[0][1]
+    if value[:1] in ("=", "+", "-", "@"):
+        return _REASONS[1][1]
+    return None
+
+
+def quoted(value) -> str | None:
+    """A bad value as data_issues shows it: control and bidi characters as \\uXXXX, a leading formula sign behind an
+    apostrophe. Other text is unchanged."""
+    if value is None:
+        return None
+    text = "".join(f"\\u{ord(c):04x}" if ord(c) < 32 or ord(c) == 127 or c in _BIDI_CHARS else c for c in str(value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+_WEB = re.compile(r"^https?://\S+$")
+
+
+def web_url(value: str | None) -> str | None:
+    """The value if it is an http(s) URL, else None: what may be quoted as a link (the URL fields themselves are
+    checked by their Table Schema patterns, and a bad one is quarantined with its reason)."""
+    return value if isinstance(value, str) and _WEB.match(value) else None

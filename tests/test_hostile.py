@@ -1,0 +1,212 @@
+"""Hostile input: whatever a registry, Wikidata or Commons sends, nothing dangerous reaches a published file, every
+bad input is one line (or a quarantined value with its reason), and right-to-left names stay byte for byte."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from twindata.cache import Cache
+from twindata.sources.commons import html_to_text, parse_page
+from twindata.sources.wikidata import parse_entity
+
+from conftest import FIXTURES, cli, load_fixture, replace_in
+
+PACKAGE = "dortmund-twinning"
+
+
+def run_registry(registry: Path, tmp_path: Path):
+    done = cli("run", "--registry", str(registry), "--out", str(tmp_path / "out"))
+    return done, tmp_path / "out" / PACKAGE / "2.0.0"
+
+
+# --- a registry's cells: refused with one line naming file, record, field and value -----------------------------
+
+REFUSED = [
+    ("cities.csv", "fr-amiens,Amiens,", 'fr-amiens,"=HYPERLINK(""http://x"",""y"")",', "name", "formula"),
+    ("partnerships.csv", "Dortmund's oldest partnership", "=cmd|' /C calc'!A0", "note", "formula"),
+    ("partnerships.csv", "Dortmund's oldest partnership", "@SUM(A1)", "note", "formula"),
+    ("partnerships.csv", "Dortmund's oldest partnership", "old\x00est", "note", "control character"),
+    ("cities.csv", "fr-amiens,Amiens,", "fr-amiens,Ami\u202eens,", "name", "bidirectional"),
+    ("cities.csv", "fr-amiens,Amiens,", "fr-amiens,Ami\tens,", "name", "control character or line break"),
+    ("cities.csv", "fr-amiens,Amiens,,FR", "fr-amiens,Amiens,,ZZ", "country_code", "assigned ISO 3166-1"),
+    ("cities.csv", "fr-amiens,Amiens,,FR", "fr-amiens,Amiens,,UK", "country_code", "assigned ISO 3166-1"),
+    ("partnerships.csv", "https://www.dortmund.de/themen/internationales/staedtepartnerschaften/,Dortmund's oldest",
+     "javascript:alert(1),Dortmund's oldest", "source_url", "pattern"),
+    ("images.csv", "https://www.dortmund.de/en/city_council", "file:///etc/passwd", "source_url", "pattern"),
+]
+
+
+@pytest.mark.parametrize("file, old, new, field, why", REFUSED, ids=[f"{r[3]}-{r[4][:12]}" for r in REFUSED])
+def test_a_dangerous_registry_cell_is_one_line(registry_copy, tmp_path, file, old, new, field, why):
+    replace_in(registry_copy / file, old, new)
+    done, release = run_registry(registry_copy, tmp_path)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and "Traceback" not in done.stderr and not release.exists()
+    assert file in lines[-1] and f"'{field}'" in lines[-1] and why in lines[-1], lines[-1]
+
+
+def test_a_latin_1_registry_is_refused_naming_the_first_byte(registry_copy, tmp_path):
+    cities = registry_copy / "cities.csv"
+    cities.write_bytes(cities.read_text(encoding="utf-8").replace("Amiens", "Ærøskøbing").encode("latin-1"))
+    done, _ = run_registry(registry_copy, tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cities.csv" in done.stderr and "not UTF-8: byte" in done.stderr and "0xc6" in done.stderr
+
+
+def test_a_package_name_with_a_line_break_is_refused(registry_copy, tmp_path):
+    replace_in(registry_copy / "registry.json", '"name": "dortmund-twinning"', '"name": "dortmund-twinning\\n"')
+    done, _ = run_registry(registry_copy, tmp_path)
+    assert done.returncode == 1 and "'name'" in done.stderr and not (tmp_path / "out").exists() or \
+        not any((tmp_path / "out").iterdir())
+
+
+def test_nfd_names_are_published_in_nfc(registry_copy, tmp_path):
+    replace_in(registry_copy / "images.csv", "Quai bélu", unicodedata.normalize("NFD", "Quai bélu"))
+    done, release = run_registry(registry_copy, tmp_path)
+    assert done.returncode == 0, done.stderr
+    caption = pd.read_csv(release / "data" / "images.csv")["caption"].iloc[0]
+    assert caption == unicodedata.normalize("NFC", "Quai bélu in Amiens")
+
+
+def test_look_alike_keys_from_outside_sources_are_one_key_and_the_second_is_quarantined():
+    from twindata.core import CoreTables, frame
+    from twindata.gate import run_gate
+    from twindata.issues import Issues
+
+    def image(title: str) -> dict:
+        return {"image_id": f"commons:File:{title}", "city_id": "Q1", "caption": "x", "author": "a",
+                "licence_name": "CC0", "attribution_required": False, "attribution": "x", "width": 1, "height": 1,
+                "credited_by_registry": False, "described_by_commons": True, "source_url": "https://commons.example/x",
+                "_origin": "commons", "_external": ()}
+
+    cities = frame("cities", [{"city_id": "Q1", "name": "X", "layers": "wikidata", "_origin": "wikidata", "_external": ()}])
+    images = frame("images", [image("Ærøskøbing.jpg"), image(unicodedata.normalize("NFD", "Ærøskøbing.jpg"))])
+    empty = {t: frame(t, []) for t in ("partnerships", "assertions", "crosswalk")}
+    gated = run_gate(CoreTables({"cities": cities, "images": images, **empty}, Issues()))
+    assert gated.tables["images"].column("image_id").to_pylist() == ["commons:File:Ærøskøbing.jpg"]
+    assert any(q.table == "images" and q.kind == "quarantined_row" for q in gated.quarantined)
+
+
+def test_hebrew_and_arabic_names_are_published_byte_for_byte(registry_copy, tmp_path):
+    replace_in(registry_copy / "cities.csv", "il-netanya,Netanya,", "il-netanya,Netanya,נְתַנְיָה")
+    replace_in(registry_copy / "cities.csv", "tr-trabzon,Trabzon,", "tr-trabzon,Trabzon,طرابزون")
+    done, release = run_registry(registry_copy, tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = (release / "data" / "cities.csv").read_bytes()
+    assert "נְתַנְיָה".encode() in text and "طرابزون".encode() in text
+
+
+def test_markup_in_a_registry_value_is_escaped_in_the_changelog_and_the_page(registry_copy, tmp_path):
+    replace_in(registry_copy / "images.csv", "Quai bélu in Amiens", "<script>alert(1)</script> [x](javascript:y)")
+    done, release = run_registry(registry_copy, tmp_path)
+    assert done.returncode == 0, done.stderr
+    page = (release / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+# --- Wikidata: values of the wrong kind are held back with their reason, the rest stands -------------------------
+
+def entity(**claims) -> dict:
+    base = load_fixture("wikibase-sdk/Q2112.json")
+    base = json.loads(json.dumps(base))
+    for prop, value in claims.items():
+        base["claims"][prop] = value
+    return base
+
+
+def snak(value) -> list[dict]:
+    return [{"rank": "normal", "mainsnak": {"snaktype": "value", "datavalue": {"value": value}}, "id": "Q2112$x"}]
+
+
+@pytest.mark.parametrize("prop, value, field", [
+    ("P625", {"latitude": "52.0", "longitude": 8.5}, "latitude"),
+    ("P625", {"latitude": float("nan"), "longitude": 8.5}, "latitude"),
+    ("P1082", {"amount": "many"}, "population"),
+    ("P1082", {"amount": "+1e30"}, "population"),
+    ("P18", "Bielefeld.jpg|File:Other.jpg", "image_file"),
+    ("P190", {"no": "id"}, "partner_city_id"),
+    ("P190", {"id": "Qabc"}, "partner_city_id"),
+    ("P190", {"id": "Q64|Q90"}, "partner_city_id"),
+    ("P190", None, "partner_city_id"),
+])
+def test_a_wrongly_typed_wikidata_value_is_held_back_and_the_entity_stands(prop, value, field):
+    parsed = parse_entity(entity(**{prop: snak(value)}))
+    assert parsed is not None and parsed.label == "Bielefeld"
+    assert [h[0] for h in parsed.held] == [field]
+
+
+def test_a_numeric_label_and_a_string_lastrevid_are_held_back():
+    raw = entity()
+    raw["labels"]["en"]["value"], raw["lastrevid"] = 12, "123"
+    parsed = parse_entity(raw)
+    assert parsed.label is None and parsed.revision is None
+    assert {h[0] for h in parsed.held} == {"wikidata_label", "wikidata_revision"}
+
+
+def test_a_cache_entry_of_the_wrong_shape_is_asked_again(tmp_path):
+    raw = entity()
+    parsed = parse_entity(raw, "Q2112")
+    cache = Cache(tmp_path, "endpoints", 7)
+    cache.put_entity("Q2112", parsed)
+    cache.entities["Q2112"]["latitude"] = "abc"
+    assert cache.entity("Q2112", parsed.revision) is None
+    cache.entities["Q2112"]["latitude"] = 52.0
+    assert cache.entity("Q2112", parsed.revision) is not None
+
+
+# --- Commons: markup never survives as text, links are http(s) only ----------------------------------------------
+
+@pytest.mark.parametrize("html, text", [
+    ("<script>alert(1)</script>Bob", "Bob"),
+    ("&lt;script&gt;alert(1)&lt;/script&gt;Bob", "Bob"),
+    ("&lt;img src=x onerror=alert(1)&gt;Ann", "Ann"),
+    ("&amp;lt;b&amp;gt;C", "&lt;b&gt;C"),
+    ("x < y and a > b", "x < y and a > b"),
+])
+def test_commons_html_comes_out_as_plain_text_without_markup(html, text):
+    assert html_to_text(html)[0] == text
+
+
+def commons_page(**meta) -> dict:
+    page = json.loads(json.dumps(load_fixture("openverse/image_data_example.json")))
+    info = page["imageinfo"][0]
+    for key, value in meta.items():
+        if key in ("width", "size"):
+            info[key] = value
+        else:
+            info["extmetadata"][key] = {"value": value}
+    return page
+
+
+def test_a_width_that_is_no_number_is_held_back():
+    image = parse_page(commons_page(width="wide"))
+    assert image.width is None and image.held[0][0] == "width"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,<b>x</b>",
+                                 "ftp://example.org/x", "vbscript:msgbox"])
+def test_a_licence_url_that_is_not_http_is_quarantined_and_left_out_of_the_attribution(url):
+    from twindata.core import build_images
+    from twindata.identity import Crosswalk
+    from twindata.issues import Issues
+    from twindata.sources.commons import CommonsResult
+    from twindata.gate import run_gate
+    from twindata.core import CoreTables, frame
+
+    image = parse_page(commons_page(LicenseUrl=url))
+    cities = frame("cities", [{"city_id": "Q1", "image_file": image.title, "name": "X", "layers": "wikidata",
+                               "_origin": "wikidata", "_external": ()}])
+    issues = Issues()
+    images = build_images([], Crosswalk(), cities, CommonsResult({image.title: image}), issues)
+    assert url not in images["attribution"].iloc[0]
+    empty = {t: frame(t, []) for t in ("partnerships", "assertions", "crosswalk")}
+    gated = run_gate(CoreTables({"cities": cities, "images": images, **empty}, issues))
+    published = gated.tables["images"].column("licence_url").to_pylist()
+    assert published == [None]
+    held = [q for q in gated.quarantined if q.field == "licence_url"]
+    assert held and held[0].value == url
