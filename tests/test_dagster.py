@@ -10,6 +10,8 @@ import json
 from dagster import (AssetCheckSeverity, DagsterInstance, DefaultScheduleStatus, DefaultSensorStatus,
                      build_schedule_context, build_sensor_context)
 
+from twindata.snapshots import Exchange, snapshot_id_of
+
 from pipelines.definitions import defs
 from pipelines.resources import TwindataSettings
 from pipelines.schedules import weekly_release
@@ -82,8 +84,11 @@ def test_the_warning_check_fails_on_quarantined_data_and_the_release_goes_on(tmp
     answer = json.loads((snapshot_copy / exchange["file"]).read_text())
     answer["entities"]["Q41604"]["claims"]["P625"][0]["mainsnak"]["datavalue"]["value"]["latitude"] = 249.89
     body = json.dumps(answer).encode()
-    (snapshot_copy / exchange["file"]).write_bytes(body)
     exchange["sha256"] = hashlib.sha256(body).hexdigest()
+    exchange["file"] = f"responses/{exchange['sha256']}.json"
+    (snapshot_copy / exchange["file"]).write_bytes(body)
+    manifest["snapshot_id"] = snapshot_id_of([Exchange(e["url"], e["status"], e["file"], e["sha256"])
+                                              for e in manifest["exchanges"]])  # sealed as a snapshot of its own
     (snapshot_copy / "manifest.json").write_text(json.dumps(manifest))
     result = _materialize(out=str(tmp_path / "releases"), snapshot=str(snapshot_copy))
     checks = _checks(result)

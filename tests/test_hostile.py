@@ -210,3 +210,182 @@ def test_a_licence_url_that_is_not_http_is_quarantined_and_left_out_of_the_attri
     assert published == [None]
     held = [q for q in gated.quarantined if q.field == "licence_url"]
     assert held and held[0].value == url
+
+
+# --- live answers: bounded in size and time, never from another host ---------------------------------------------
+
+@pytest.fixture
+def loopback(monkeypatch):
+    from wikimedia_server import LoopbackWikimedia
+
+    with LoopbackWikimedia() as server:
+        for key, value in {**server.env(), "TWINDATA_MAX_RETRIES": "0", "TWINDATA_TIMEOUT": "1"}.items():
+            monkeypatch.setenv(key, value)
+        yield server
+
+
+def live_run(tmp_path):
+    from twindata.pipeline import run
+    from twindata.settings import load_settings
+
+    return run(load_settings(live=True, out=tmp_path / "out"))
+
+
+def test_a_gzip_bomb_is_not_inflated_past_the_limit(loopback, tmp_path, monkeypatch):
+    from twindata import http
+    from twindata.errors import SourceError
+
+    monkeypatch.setattr(http, "MAX_ANSWER_BYTES", 1 << 20)
+    loopback.faults = [("gzip_bomb", 8 << 20)]
+    with pytest.raises(SourceError, match="larger than 1 MiB once decoded"):
+        live_run(tmp_path)
+    assert not (tmp_path / "out" / PACKAGE).exists() or not list((tmp_path / "out" / PACKAGE).glob("2.*"))
+
+
+def test_an_answer_that_drips_is_cut_off_by_the_whole_request_deadline(loopback, tmp_path):
+    import time
+
+    from twindata.errors import SourceError
+
+    loopback.faults = [("drip", 0.3)]
+    start = time.monotonic()
+    with pytest.raises(SourceError):
+        live_run(tmp_path)
+    assert time.monotonic() - start < 15  # 4 x the 1 s timeout, plus the run around it
+
+
+def test_a_redirect_to_another_host_is_not_followed(loopback, tmp_path):
+    from twindata.errors import SourceError
+
+    other = loopback.base.replace("127.0.0.1", "localhost")
+    loopback.faults = [("redirect_to", other)]
+    with pytest.raises(SourceError, match="redirected to another host"):
+        live_run(tmp_path)
+    assert loopback.count("/wikidata") == 1  # the forged answer was never asked for
+
+
+def test_a_snapshot_whose_files_leave_it_or_whose_id_is_not_its_content_is_refused(tmp_path, snapshot_copy):
+    manifest = json.loads((snapshot_copy / "manifest.json").read_text())
+    manifest["exchanges"][0]["file"] = "../../../../etc/passwd"
+    (snapshot_copy / "manifest.json").write_text(json.dumps(manifest))
+    done = cli("run", "--snapshot", str(snapshot_copy), "--out", str(tmp_path / "out"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "inside the snapshot" in done.stderr
+    manifest["exchanges"][0]["file"] = f"responses/{manifest['exchanges'][0]['sha256']}.json"
+    manifest["snapshot_id"] = "sha256:" + "0" * 64
+    (snapshot_copy / "manifest.json").write_text(json.dumps(manifest))
+    done = cli("run", "--snapshot", str(snapshot_copy), "--out", str(tmp_path / "out"))
+    assert done.returncode == 1 and "is not the one its answers give" in done.stderr
+
+
+# --- releases: exactly the files their index lists, as regular files ------------------------------------------
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("published")
+    assert cli("run", "--out", str(out)).returncode == 0
+    return out / PACKAGE / "2.0.0"
+
+
+@pytest.mark.parametrize("plant", ["data/evil.csv", "run.sh", "data/.cities.csv"])
+def test_a_file_planted_in_a_release_fails_validate(published, tmp_path, plant):
+    import shutil
+
+    release = tmp_path / "2.0.0"
+    shutil.copytree(published, release)
+    (release / plant).write_text("x\n")
+    done = cli("validate", str(release), "--checksums-only")
+    assert done.returncode == 1 and plant in done.stdout + done.stderr
+
+
+def test_a_file_replaced_by_a_symlink_fails_validate(published, tmp_path):
+    import shutil
+
+    release = tmp_path / "2.0.0"
+    shutil.copytree(published, release)
+    twin = tmp_path / "twin.csv"
+    shutil.copy(release / "data" / "cities.csv", twin)
+    (release / "data" / "cities.csv").unlink()
+    (release / "data" / "cities.csv").symlink_to(twin)
+    done = cli("validate", str(release), "--checksums-only")
+    assert done.returncode == 1 and "symbolic link" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("path", ["../../../../etc/passwd", "/etc/hostname"])
+def test_a_resource_path_that_leaves_the_release_is_refused_before_reading(published, tmp_path, path):
+    import shutil
+
+    release = tmp_path / "2.0.0"
+    shutil.copytree(published, release)
+    descriptor = json.loads((release / "datapackage.json").read_text())
+    descriptor["resources"][0]["path"] = path
+    (release / "datapackage.json").write_text(json.dumps(descriptor))
+    for args in (["validate", str(release), "--checksums-only"], ["diff", str(published), str(release)]):
+        done = cli(*args)
+        assert done.returncode == 1 and "leaves the release folder" in done.stdout + done.stderr, args
+
+
+def test_a_version_folder_copied_by_hand_is_named(published, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(published.parent, out / PACKAGE)
+    shutil.copytree(out / PACKAGE / "2.0.0", out / PACKAGE / "2.0.1")
+    done = cli("run", "--out", str(out))
+    assert done.returncode == 1 and "2.0.1" in done.stderr and "copied by hand" in done.stderr
+
+
+def test_diff_between_two_packages_says_so(published, tmp_path):
+    done = cli("run", "--package", "world", "--out", str(tmp_path / "w"))
+    assert done.returncode == 0
+    done = cli("diff", str(published), str(tmp_path / "w" / "world-twinning" / "2.0.0"))
+    assert done.returncode == 1 and "a diff compares two versions of one package" in done.stderr
+
+
+@pytest.mark.parametrize("args", [["versions", "--out", "/nonexistent/releases"], ["diff", "*", "1.*"]])
+def test_a_mistyped_folder_or_version_is_an_error(args, tmp_path):
+    done = cli(*args, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("env", ["TWINDATA_TIMEOUT=inf", "TWINDATA_TIMEOUT=nan", "TWINDATA_COMMONS_FRESHNESS_DAYS=1e309",
+                                 "TWINDATA_LOCK_TIMEOUT=abc", "TWINDATA_TIMEOUT=0"])
+def test_a_bad_setting_is_one_line(env, tmp_path):
+    import os
+
+    key, value = env.split("=")
+    done = cli("run", "--out", str(tmp_path / "out"), env={**os.environ, key: value})
+    assert done.returncode == 1 and "Traceback" not in done.stderr and key in done.stderr
+
+
+@pytest.mark.parametrize("content", ['[]', '{}', '{"resources": 5}', '{"resources": [{"name": "x"}]}',
+                                     '{"resources": [{"name": "x", "path": null}]}'])
+def test_a_datapackage_of_the_wrong_shape_is_one_line(published, tmp_path, content):
+    import shutil
+
+    release = tmp_path / "2.0.0"
+    shutil.copytree(published, release)
+    (release / "datapackage.json").write_text(content)
+    for args in (["validate", str(release)], ["diff", str(published), str(release)]):
+        done = cli(*args)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, (args, done.stderr)
+
+
+@pytest.mark.parametrize("content", ['[]', '{"versions": {}}', '{"versions": [{"version": "abc", "path": "abc"}]}',
+                                     '{"versions": [], "latest": "9.9.9"}'])
+def test_a_versions_index_of_the_wrong_shape_is_one_line(published, tmp_path, content):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(published.parent, out / PACKAGE)
+    (out / PACKAGE / "versions.json").write_text(content)
+    for args in (["run", "--out", str(out)], ["versions", "--out", str(out)], ["asof", "2020-01-01", "--out", str(out)]):
+        done = cli(*args)
+        assert done.returncode == 1 and "Traceback" not in done.stderr and "versions.json" in done.stderr, args
+
+
+def test_a_missing_registry_column_is_named(registry_copy, tmp_path):
+    text = (registry_copy / "cities.csv").read_text(encoding="utf-8").splitlines()
+    rows = [",".join(c for j, c in enumerate(line.split(",")) if j != 3) for line in text]
+    (registry_copy / "cities.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    done, _ = run_registry(registry_copy, tmp_path)
+    assert done.returncode == 1 and "'country_code'" in done.stderr and "column missing" in done.stderr

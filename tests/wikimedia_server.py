@@ -116,6 +116,26 @@ class LoopbackWikimedia:
                 self._stop.wait(fault[1])
             if kind == "redirect":
                 return self._send(h, 301, b"", {"Location": h.path.replace("/w/api.php", "/moved/w/api.php", 1)})
+            if kind == "redirect_to":  # to another origin
+                return self._send(h, 302, b"", {"Location": fault[1] + h.path})
+            if kind == "gzip_bomb":  # a small gzip body that inflates to fault[1] bytes
+                import gzip
+                return self._send(h, 200, gzip.compress(b" " * fault[1], compresslevel=9), {"Content-Encoding": "gzip"})
+            if kind == "drip":  # the headers, then one byte every fault[1] seconds
+                body = self._answer(parts.path, params)
+                h.send_response(200)
+                h.send_header("Content-Type", "application/json")
+                h.send_header("Content-Length", str(len(body)))
+                h.end_headers()
+                for i in range(len(body)):
+                    if self._stop.wait(fault[1]):
+                        return
+                    try:
+                        h.wfile.write(body[i:i + 1])
+                        h.wfile.flush()
+                    except OSError:
+                        return
+                return
             body = self._answer(parts.path, params)
             if kind == "truncate":
                 h.send_response(200)

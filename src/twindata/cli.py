@@ -7,12 +7,15 @@ Every user error prints one line to stderr and exits 1, without a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
 
 from twindata import __version__
 from twindata.errors import GateError, TwindataError
+
+VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,7 +174,10 @@ def _release_folder(name: str, out: Path) -> Path:
     path = Path(name)
     if (path / "datapackage.json").is_file():
         return path
-    found = sorted(out.glob(f"*/{name}/datapackage.json")) if out.is_dir() else []
+    if not VERSION.fullmatch(name):
+        raise TwindataError(f"{name}: neither a release folder nor a version number (x.y.z)")
+    found = sorted(p / name / "datapackage.json" for p in out.iterdir() if (p / name / "datapackage.json").is_file()) \
+        if out.is_dir() else []
     if len(found) != 1:
         where = "no package" if not found else f"{len(found)} packages"
         raise TwindataError(f"{name}: not a release folder, and {where} in {out} has version {name}")
@@ -182,8 +188,13 @@ def _diff(args) -> int:
     import json
 
     from twindata import diff, identity, versioning
+    from twindata.fsutil import read_descriptor
 
     old, new = _release_folder(args.old, args.out), _release_folder(args.new, args.out)
+    names = [read_descriptor(f).get("name") for f in (old, new)]
+    if names[0] != names[1]:
+        raise TwindataError(f"{old} is package {names[0]!r}, {new} is package {names[1]!r}: a diff compares two "
+                            "versions of one package")
     new_tables, new_schemas = diff.release_tables(new)
     changes = diff.compare(*diff.release_tables(old), new_tables, new_schemas,
                            identity.follow(new_tables.get("redirects")))
@@ -201,7 +212,9 @@ def _diff(args) -> int:
 def _versions(args) -> int:
     from twindata.staging import read_versions
 
-    packages = sorted(p for p in args.out.glob("*/versions.json")) if args.out.is_dir() else []
+    if not args.out.is_dir():
+        raise TwindataError(f"{args.out}: no such releases folder")
+    packages = sorted(p for p in args.out.glob("*/versions.json"))
     if not packages:
         print(f"no releases in {args.out}")
         return 0

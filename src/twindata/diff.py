@@ -16,12 +16,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from twindata.errors import TwindataError
-from twindata.fsutil import read_json
+from twindata.fsutil import read_descriptor
 from twindata.textpolicy import quoted
 
 def release_tables(folder: Path) -> tuple[dict[str, pa.Table], dict[str, dict]]:
     """The tables of a release (read from its Parquet files) and their Table Schemas, by table name."""
-    descriptor = read_json(Path(folder) / "datapackage.json", "datapackage.json")
+    descriptor = read_descriptor(Path(folder))
     tables, schemas = {}, {}
     for resource in descriptor.get("resources", []):
         if resource.get("format") == "parquet":

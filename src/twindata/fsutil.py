@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from twindata.errors import TwindataError
@@ -20,6 +21,8 @@ def read_json(path: Path, what: str = "file"):
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         where = f"line {exc.lineno} column {exc.colno}: " if isinstance(exc, json.JSONDecodeError) else ""
         raise TwindataError(f"{path}: {where}not valid JSON: {getattr(exc, 'msg', exc)}")
+    except RecursionError:
+        raise TwindataError(f"{path}: nested too deeply to be read") from None
 
 
 def write_json_atomic(path: Path, data, **dump_options) -> None:
@@ -72,3 +75,27 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def read_descriptor(folder: Path) -> dict:
+    """A release's datapackage.json, checked for the shape every reader relies on before anything else is read: an
+    object whose resources each have a name, a format, a sha256 and a relative path to a regular file inside the
+    release (never '..', an absolute path or a symlink). Anything else is one line."""
+    folder = Path(folder)
+    file = folder / "datapackage.json"
+    descriptor = read_json(file, "datapackage.json")
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    if not isinstance(resources, list) or not resources:
+        raise TwindataError(f"{file}: not a data package (an object with a list of resources)")
+    for i, r in enumerate(resources):
+        if not isinstance(r, dict) or not all(isinstance(r.get(k), str) for k in ("name", "path", "format", "hash")):
+            raise TwindataError(f"{file}: resource {i} needs name, path, format and hash as text")
+        if not SAFE_PATH.fullmatch(r["path"]) or ".." in r["path"].split("/"):
+            raise TwindataError(f"{file}: resource {r['name']!r}: path {r['path']!r} leaves the release folder")
+        if (folder / r["path"]).is_symlink():
+            raise TwindataError(f"{file}: resource {r['name']!r}: {r['path']} is a symbolic link, not a file of the "
+                                "release")
+    return descriptor
+
+
+SAFE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")

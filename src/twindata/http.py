@@ -8,9 +8,12 @@ client code and the same parsers run on both; only the transport differs. Parsin
 from __future__ import annotations
 
 import random
+import socket
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,6 +25,9 @@ from twindata.settings import Settings
 from twindata.snapshots import Recorder, Snapshot, SnapshotAdapter, SnapshotMiss
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+MAX_ANSWER_BYTES = 256 << 20  # a decoded answer larger than this is refused (a gzip bomb inflates no further)
+ANSWER_TIMEOUTS = 4  # the whole answer within this many times the timeout, however slowly it arrives
+MAX_REDIRECTS = 5
 
 
 class PoliteRetry(Retry):
@@ -102,7 +108,7 @@ class WikimediaClient:
             if state is not None:
                 self.adapter.max_retries = state  # the budget left for this request
             try:
-                response = self.session.get(url, timeout=self.config.timeout)
+                response = self._fetch(api, url)
             except SnapshotMiss:
                 raise
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
@@ -137,6 +143,48 @@ class WikimediaClient:
                 self.recorder.add(url, response.status_code, response.content)
             return answer
 
+    def _fetch(self, api: str, url: str) -> requests.Response:
+        """One GET, its body read whole: redirects followed only within the same origin (scheme, host, port), the
+        decoded body at most ``MAX_ANSWER_BYTES``, and the whole answer within ``ANSWER_TIMEOUTS`` × the timeout
+        (a server that drips its answer byte by byte is cut off)."""
+        deadline = time.monotonic() + ANSWER_TIMEOUTS * self.config.timeout
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self.session.get(url, timeout=self.config.timeout, allow_redirects=False, stream=True)
+            if response.is_redirect:
+                target = urljoin(url, response.headers.get("Location", ""))
+                response.close()
+                if _origin(target) != _origin(url):
+                    raise SourceError(f"{api}: redirected to another host ({_origin(target)}); not followed ({url})")
+                url = target
+                continue
+            body, size = [], 0
+            chunks = [response.content] if response.raw is None else response.iter_content(1 << 16)  # a replay: read
+            watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, (response,))
+            watchdog.daemon = True
+            watchdog.start()  # a read blocked on a dripping server is woken by cutting its connection
+            try:
+                for chunk in chunks:
+                    size += len(chunk)
+                    if size > MAX_ANSWER_BYTES:
+                        raise SourceError(f"{api}: the answer is larger than {MAX_ANSWER_BYTES >> 20} MiB once "
+                                          f"decoded; not read ({url})")
+                    body.append(chunk)
+            except (requests.RequestException, OSError, AttributeError, ValueError) as exc:
+                if time.monotonic() >= deadline:
+                    raise requests.exceptions.ChunkedEncodingError(
+                        f"the answer took longer than {ANSWER_TIMEOUTS} x {self.config.timeout} s") from None
+                raise exc
+            finally:
+                watchdog.cancel()
+                if size > MAX_ANSWER_BYTES:
+                    response.close()
+            if time.monotonic() >= deadline:
+                raise requests.exceptions.ChunkedEncodingError(
+                    f"the answer took longer than {ANSWER_TIMEOUTS} x {self.config.timeout} s")
+            response._content = b"".join(body)
+            return response
+        raise SourceError(f"{api}: more than {MAX_REDIRECTS} redirects ({url})")
+
     def _spend(self, state: Retry | None, api: str, url: str, fault: str, response=None, error=None) -> Retry:
         """Count one retry of an unusable answer against the request's budget, then wait as urllib3 would."""
         if state is None:  # a snapshot does not change on a second asking
@@ -148,6 +196,21 @@ class WikimediaClient:
             raise SourceError(f"{api}: {fault}, still after {len(state.history) + 1} tries, giving up ({url})")
         state.sleep(raw)
         return state
+
+
+def _cut(response: requests.Response) -> None:
+    """Shut the connection of an answer that outlived its deadline, so that the read blocked on it returns."""
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
 
 
 def _inner(exc: Exception) -> Exception:

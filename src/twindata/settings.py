@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     """Where a run reads from, where it writes to, and how it treats the Wikimedia APIs."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_assignment=True,
-                                      env_ignore_empty=True)
+                                      env_ignore_empty=True, allow_inf_nan=False)
 
     package: Literal["registry", "world"] = Field(
         "registry", description="What to publish: the registry's own package, or the world network (with the registry "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
@@ -52,6 +53,14 @@ class Snapshot:
         except (KeyError, TypeError) as exc:
             raise TwindataError(f"{manifest_file}: not a snapshot manifest (each exchange needs url, status, file, "
                                 f"sha256; missing {exc})")
+        for e in self.exchanges:
+            if not (isinstance(e.url, str) and isinstance(e.file, str) and isinstance(e.sha256, str)
+                    and RESPONSE_FILE.fullmatch(e.file) and e.file == f"responses/{e.sha256}.json"):
+                raise TwindataError(f"{manifest_file}: exchange file {e.file!r} is not responses/<its sha256>.json "
+                                    "inside the snapshot")
+        if manifest.get("snapshot_id") != snapshot_id_of(self.exchanges):
+            raise TwindataError(f"{manifest_file}: snapshot_id {manifest.get('snapshot_id')!r} is not the one its "
+                                "answers give (the snapshot was changed after it was written)")
         self._keys = [(_request_key(e.url), e) for e in self.exchanges]
 
     @property
@@ -68,6 +77,8 @@ class Snapshot:
         return None
 
     def body(self, exchange: Exchange) -> bytes:
+        if (self.folder / exchange.file).is_symlink():
+            raise TwindataError(f"{self.folder / exchange.file}: a symbolic link, not a response file of the snapshot")
         try:
             data = (self.folder / exchange.file).read_bytes()
         except FileNotFoundError:
@@ -75,6 +86,15 @@ class Snapshot:
         if hashlib.sha256(data).hexdigest() != exchange.sha256:
             raise TwindataError(f"{self.folder / exchange.file}: sha256 differs from manifest.json (snapshot altered)")
         return data
+
+
+RESPONSE_FILE = re.compile(r"responses/[0-9a-f]{64}\.json")
+
+
+def snapshot_id_of(exchanges: list[Exchange]) -> str:
+    """A snapshot's id: the sha256 over its sorted request URLs and response checksums."""
+    lines = sorted(f"{e.url} {e.sha256}" for e in exchanges)
+    return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _request_key(url: str) -> tuple[str, frozenset, frozenset]:
@@ -101,8 +121,7 @@ def write_snapshot(recorder: "Recorder", folder: Path, extra: dict | None = None
         for exchange, body in recorder.exchanges:
             (staging / exchange.file).write_bytes(body)
             exchanges.append(asdict(exchange))
-        lines = sorted(f"{e['url']} {e['sha256']}" for e in exchanges)
-        snapshot_id = "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
+        snapshot_id = snapshot_id_of([Exchange(e["url"], e["status"], e["file"], e["sha256"]) for e in exchanges])
         manifest = {"snapshot_id": snapshot_id, **(extra or {}), "exchanges": exchanges}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         if folder.exists():

@@ -66,10 +66,16 @@ def read_versions(package_dir: Path) -> dict:
         return {"package": package_dir.name, "latest": None, "versions": []}
     versions = read_json(file, "versions.json")
     entries = versions.get("versions") if isinstance(versions, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(v, dict) and {"version", "path"} <= set(v) for v in entries) \
+    fields = ("version", "path", "created", "content_sha256")
+    if not isinstance(entries, list) or not all(
+            isinstance(v, dict) and all(isinstance(v.get(k), str) for k in fields) and VERSION_DIR.fullmatch(v["version"])
+            and v["path"] == v["version"] for v in entries) \
+            or len({v["version"] for v in entries}) != len(entries) \
             or (versions.get("latest") is not None and versions["latest"] not in {v["version"] for v in entries}):
-        raise TwindataError(f"{file}: not a versions index twindata wrote (each version needs version and path, and "
-                            "latest must be one of them); move it away to start the package afresh")
+        raise TwindataError(f"{file}: not a versions index twindata wrote (each version needs a version number "
+                            "x.y.z, its folder of the same name, created and content_sha256, once each, and latest "
+                            "must be one of them); move it away to start the package afresh")
+    versions.setdefault("package", package_dir.name)
     return versions
 
 
@@ -95,6 +101,12 @@ def _list_unlisted_versions(package_dir: Path) -> None:
     if not found:
         return
     for folder in sorted(found, key=lambda d: semver(d.name)):
+        stated = read_json(folder / "datapackage.json", "datapackage.json") if (folder / "datapackage.json").is_file() \
+            else {"version": folder.name}  # no descriptor: the checksums below say what is wrong
+        if not isinstance(stated, dict) or stated.get("version") != folder.name:
+            raise TwindataError(f"{folder}: a folder named {folder.name} that holds version "
+                                f"{stated.get('version') if isinstance(stated, dict) else None!r} (copied by hand?); "
+                                "move it away")
         problems = verify_checksums(folder)
         if problems:
             raise TwindataError(f"{folder}: an unlisted version that fails its checksums: {problems[0].line()}")

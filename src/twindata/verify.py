@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from twindata.errors import TwindataError
-from twindata.fsutil import read_json, sha256_file
+from twindata.fsutil import read_descriptor, read_json, sha256_file
 from twindata.issues import RowError, row_errors
 from twindata.validator import check, compile_schema, foreign_key_errors, validate_tables
 
@@ -33,11 +33,13 @@ def verify_checksums(folder: Path) -> list[RowError]:
     SHA256SUMS does not list, or a datapackage.json that differs from the versions.json beside it."""
     folder = Path(folder)
     try:
-        descriptor = read_json(folder / "datapackage.json", "datapackage.json")
+        descriptor = read_descriptor(folder)
     except TwindataError as exc:
         return [RowError("datapackage.json", "descriptor", str(exc))]
     expected = [(r["name"], r["path"], r.get("hash", ""), r.get("bytes")) for r in descriptor.get("resources", [])]
-    expected += [(path, path, digest, None) for path, digest in descriptor.get("twindata", {}).get("files", {}).items()]
+    files = descriptor.get("twindata", {}).get("files", {}) if isinstance(descriptor.get("twindata"), dict) else {}
+    expected += [(path, path, digest, None) for path, digest in (files.items() if isinstance(files, dict) else [])
+                 if isinstance(path, str) and isinstance(digest, str)]
     listed = _listed_entry(folder)
     if listed is not None:
         expected.append(("datapackage.json", "datapackage.json", f"sha256:{listed['datapackage_sha256']}", None))
@@ -70,6 +72,9 @@ def _sha256sums(folder: Path) -> tuple[list[RowError], dict[str, str]]:
                                                                  f"the release>': {line[:80]!r}"))
             continue
         sums[path] = digest
+    for link in sorted(p for p in folder.rglob("*") if p.is_symlink()):
+        problems.append(RowError(link.relative_to(folder).as_posix(), "symlink",
+                                 f"{link} is a symbolic link: a release holds regular files only"))
     for path in sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()):
         if path != "SHA256SUMS" and path not in sums:
             problems.append(RowError(path, "unlisted-file", f"{folder / path} is not in SHA256SUMS (a file added "
@@ -81,7 +86,7 @@ def verify_rows(folder: Path) -> list[RowError]:
     """Row-level findings on every resource of a release, by the compiled checks: the CSV files as one set and the
     Parquet files as another (each with its foreign keys), named as frictionless names them."""
     folder = Path(folder)
-    descriptor = read_json(folder / "datapackage.json", "datapackage.json")
+    descriptor = read_descriptor(folder)
     errors = []
     for fmt in ("csv", "parquet"):
         resources = [r for r in descriptor.get("resources", []) if r.get("format") == fmt]

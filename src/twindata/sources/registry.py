@@ -8,6 +8,7 @@ trusted input kept by people, so any error stops the run with one line naming fi
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,7 @@ def read_registry(path: str | Path) -> Registry:
             raise RegistryError(str(file), "file", None, None,
                                 "missing (a registry holds cities.csv, partnerships.csv, images.csv)")
         _check_encoding(file)
+        _check_header(file, [f["name"] for f in descriptors[name]["fields"]])
         names.append(name)
     frames = _read_fast(folder, names, descriptors)
     if frames is None:  # a file whose header or rows are not plain: frictionless reads it, and names the problem
@@ -105,6 +107,24 @@ def _check_encoding(file: Path) -> None:
         line = data[:exc.start].count(b"\n") + 1
         raise RegistryError(str(file), f"line {line}", None, None,
                             f"not UTF-8: byte {exc.start} is 0x{data[exc.start]:02x}; save the file as UTF-8") from None
+
+
+def _check_header(file: Path, expected: list[str]) -> None:
+    """The first row names the schema's columns: a missing or unknown column is named (a column out of order, a
+    blank or repeated label: frictionless names it when it reads the file)."""
+    with open(file, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    if not header:
+        raise RegistryError(str(file), "file", None, None, f"empty: the first row must name the columns "
+                                                           f"({', '.join(expected)})")
+    missing = [c for c in expected if c not in header]
+    unknown = [c for c in header if c and c not in expected]
+    if missing:
+        raise RegistryError(str(file), "header", missing[0], None,
+                            f"column missing (the first row must name {', '.join(expected)})")
+    if unknown:
+        raise RegistryError(str(file), "header", unknown[0], None,
+                            f"not a column of this file (its columns: {', '.join(expected)})")
 
 
 def _check_text(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
