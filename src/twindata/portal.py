@@ -19,6 +19,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from twindata.textpolicy import web_url
+
 SELF = "SHA256SUMS"
 _STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;
@@ -127,8 +129,8 @@ def landing_page(info: ReleaseInfo) -> bytes:
                  '<a href="dcat.ttl">DCAT-AP.de (Turtle)</a> · <a href="dcat.jsonld">(JSON-LD)</a> · '
                  '<a href="CITATION.cff">CITATION.cff</a></p>')
     parts.append("<h2>Licence</h2><ul>" + "".join(
-        f'<li><a href="{escape(lic.get("path", ""))}">{escape(lic.get("name", ""))}</a>'
-        f'{": " + escape(lic["title"]) if lic.get("title") else ""}</li>' for lic in m.get("licenses", [])) + "</ul>")
+        f'<li>{_link(lic.get("path"), lic.get("name", ""))}{": " + escape(lic["title"]) if lic.get("title") else ""}</li>'
+        for lic in m.get("licenses", [])) + "</ul>")
     parts.append(f"<p>Attribution: {escape('; '.join(authors(m)))}.</p>")
     parts.append(_downloads(info))
     parts.append("<h2>What changed</h2><pre>" + escape(info.changelog) + "</pre>")
@@ -142,6 +144,11 @@ def landing_page(info: ReleaseInfo) -> bytes:
                  "into every citation form.</p>")
     parts.append(_snippets(info))
     return _page(f"{m['title']} {info.version}", "".join(parts))
+
+
+def _link(url: str | None, text: str) -> str:
+    """A link where the URL is http(s); the text alone where it is anything else."""
+    return f'<a href="{escape(url)}">{escape(text)}</a>' if web_url(url) else escape(text)
 
 
 def _page(title: str, body: str) -> bytes:
