@@ -231,17 +231,22 @@ def _snippets(info: ReleaseInfo) -> str:
             "</pre><h3>R (arrow)</h3><pre>" + escape(r) + "</pre>")
 
 
-def write_package_page(package_dir: Path, versions: dict, base_url: str | None = None) -> None:
-    """Replace the package's page (``index.html``) and its DCAT-AP.de (``dcat.ttl``, ``dcat.jsonld``) beside
-    versions.json after it changed; title, description and portal metadata are the latest release's."""
-    from twindata.dcat import dcat_files
+def write_package_page(package_dir: Path, versions: dict, base_url: str | None = None,
+                       described: dict[str, bytes] | None = None) -> None:
+    """Replace the package's page (``index.html``) and its DCAT-AP.de (``dcat.ttl``, ``dcat.jsonld``; ``described``
+    where the caller has them already) beside versions.json after it changed; title, description and portal
+    metadata are the latest release's."""
     from twindata.fsutil import read_json, write_bytes_atomic
 
     latest = next(v for v in versions["versions"] if v["version"] == versions["latest"])
     metadata = read_json(package_dir / latest["path"] / "datapackage.json", "datapackage.json")
     write_bytes_atomic(package_dir / "index.html", package_page(metadata, versions))
-    listed = [(v, package_dir / v["path"]) for v in versions["versions"]]
-    for name, data in dcat_files(dcat_package(metadata, listed), base_url).items():
+    if described is None:
+        from twindata.dcat import dcat_files
+
+        listed = [(v, package_dir / v["path"]) for v in versions["versions"]]
+        described = dcat_files(dcat_package(metadata, listed), base_url)
+    for name, data in described.items():
         write_bytes_atomic(package_dir / name, data)
 
 

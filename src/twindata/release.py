@@ -21,7 +21,7 @@ from typing import Callable
 
 import pyarrow as pa
 
-from twindata import __version__, dcat, diff, identity, portal, schema, versioning
+from twindata import __version__, diff, identity, portal, schema, versioning
 from twindata.bundled import schemas_dir
 from twindata.errors import TwindataError
 from twindata.fsutil import fsync_dir, fsync_tree, sha256_file, sha256_files, write_json_atomic
@@ -137,7 +137,10 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
     portal.write_zip(staging, info.zip_name)
     this = {"version": record["to"], "created": created, "path": target.name}
     listed = [(v, package_dir / v["path"]) for v in versions["versions"]] + [(this, staging)]
-    for name, data in dcat.dcat_files(portal.dcat_package(descriptor, listed), base_url).items():
+    from twindata.dcat import dcat_files  # rdflib, only when a release is written
+
+    described = dcat_files(portal.dcat_package(descriptor, listed), base_url)
+    for name, data in described.items():
         (staging / name).write_bytes(data)
     (staging / portal.SELF).write_bytes(portal.sha256sums(staging))
     problems = verify_checksums(staging)  # the gate validated the rows; here: every file as written
@@ -150,7 +153,7 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
     versions["versions"].append(version_entry(target, descriptor))
     versions["latest"] = record["to"]
     write_json_atomic(package_dir / "versions.json", versions)
-    portal.write_package_page(package_dir, versions, base_url)
+    portal.write_package_page(package_dir, versions, base_url, described)  # this version is the latest: same DCAT
     return PublishResult(metadata["name"], record["to"], target, True, digest)
 
 
