@@ -389,3 +389,8 @@ def test_a_missing_registry_column_is_named(registry_copy, tmp_path):
     (registry_copy / "cities.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     done, _ = run_registry(registry_copy, tmp_path)
     assert done.returncode == 1 and "'country_code'" in done.stderr and "column missing" in done.stderr
+
+
+def test_terminal_escape_sequences_in_an_error_line_are_shown_not_run(tmp_path):
+    done = cli("diff", str(tmp_path / "\x1b[31mred\x1b[0m"), "2.0.0", "--out", str(tmp_path))
+    assert done.returncode == 1 and "\x1b" not in done.stderr and "\\u001b[31mred" in done.stderr

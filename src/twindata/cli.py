@@ -69,18 +69,24 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](args)
     except GateError as exc:
         for err in exc.errors[:50]:
-            print(f"  {err.line()}", file=sys.stderr)
-        print(f"twindata: {exc}", file=sys.stderr)
+            print(f"  {escape_controls(err.line())}", file=sys.stderr)
+        print(f"twindata: {escape_controls(str(exc))}", file=sys.stderr)
         return 1
     except TwindataError as exc:
-        print(f"twindata: {exc}", file=sys.stderr)
+        print(f"twindata: {escape_controls(str(exc))}", file=sys.stderr)
         return 1
     except OSError as exc:  # a folder not writable, a disk full: the system's own words, in one line
-        print(f"twindata: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"twindata: {escape_controls(str(exc.filename or ''))}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("twindata: interrupted; nothing was published", file=sys.stderr)
         return 130
+
+
+def escape_controls(text: str) -> str:
+    from twindata.textpolicy import escape_controls as escape  # pyarrow, only when there is an error to print
+
+    return escape(text)
 
 
 def _progress(message: str, _start=[time.perf_counter()]) -> None:

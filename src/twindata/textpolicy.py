@@ -83,8 +83,13 @@ def quoted(value) -> str | None:
     apostrophe. Other text is unchanged."""
     if value is None:
         return None
-    text = "".join(f"\\u{ord(c):04x}" if ord(c) < 32 or ord(c) == 127 or c in _BIDI_CHARS else c for c in str(value))
+    text = escape_controls(str(value))
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def escape_controls(text: str) -> str:
+    """Control characters (C0, DEL, C1: terminal escape sequences among them) and bidi controls as \\uXXXX."""
+    return "".join(f"\\u{ord(c):04x}" if ord(c) < 32 or 127 <= ord(c) < 160 or c in _BIDI_CHARS else c for c in text)
 
 
 _WEB = re.compile(r"^https?://\S+$")
