@@ -14,7 +14,7 @@ from twindata.cache import Cache
 from twindata.sources.commons import html_to_text, parse_page
 from twindata.sources.wikidata import parse_entity
 
-from conftest import FIXTURES, cli, load_fixture, replace_in
+from conftest import cli, load_fixture, replace_in
 
 PACKAGE = "dortmund-twinning"
 

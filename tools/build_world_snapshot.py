@@ -27,7 +27,6 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from twindata import schema
 from twindata.countries import country
 from twindata.fsutil import sha256_file
 from twindata.tables import csv_bytes, sorted_arrow
@@ -181,7 +180,7 @@ def build(data: Path, out: Path) -> dict:
                 "kind": "world", "extracts": EXTRACTS, "licences": {"CC0-1.0": CC0, "CC-BY-SA-4.0": BY_SA},
                 "counts": dict(sorted(counts.items())), "files": files}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    notes = [f"# Provenance of the bundled world snapshot\n\nBuilt by `tools/build_world_snapshot.py` from the extracts below; "
+    notes = ["# Provenance of the bundled world snapshot\n\nBuilt by `tools/build_world_snapshot.py` from the extracts below; "
              "`manifest.json` lists every file with its sha256, rows, licence and extract.\n"]
     for name in ("proghist-sistercities", "wikidata-bigsister", "hekman-twincities"):
         notes.append(f"\n---\n\n## {name}\n\n" + (data / name / "PROVENANCE.md").read_text(encoding="utf-8"))

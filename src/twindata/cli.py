@@ -7,15 +7,12 @@ Every user error prints one line to stderr and exits 1, without a traceback.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
 
 from twindata import __version__
 from twindata.errors import GateError, TwindataError
-
-VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,7 +177,9 @@ def _release_folder(name: str, out: Path) -> Path:
     path = Path(name)
     if (path / "datapackage.json").is_file():
         return path
-    if not VERSION.fullmatch(name):
+    from twindata.staging import VERSION_DIR
+
+    if not VERSION_DIR.fullmatch(name):
         raise TwindataError(f"{name}: neither a release folder nor a version number (x.y.z)")
     found = sorted(p / name / "datapackage.json" for p in out.iterdir() if (p / name / "datapackage.json").is_file()) \
         if out.is_dir() else []

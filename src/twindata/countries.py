@@ -61,6 +61,11 @@ def _names() -> dict[str, str]:
 
 
 @cache
+def _unrecognised() -> set[str]:
+    return {_fold(n) for n in UNRECOGNISED}
+
+
+@cache
 def _historic() -> set[str]:
     return {_fold(n) for n in HISTORICAL} | {_fold(c.name) for c in pycountry.historic_countries}
 
@@ -78,7 +83,7 @@ def country(given: str | None) -> Country:
             return Country(code, "assigned", text)
     if _fold(last) in _historic():
         return Country(None, "historical", text)
-    if _fold(last) in {_fold(n) for n in UNRECOGNISED}:
+    if _fold(last) in _unrecognised():
         return Country(None, "unrecognised", text)
     return Country(None, "unknown", text)
 

@@ -77,6 +77,12 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def inside(folder: Path, relative: str) -> bool:
+    """Whether a relative path names a place inside ``folder``: not absolute, not leaving it through '..' or a
+    symbolic link."""
+    return not relative.startswith("/") and (Path(folder) / relative).resolve().is_relative_to(Path(folder).resolve())
+
+
 def read_descriptor(folder: Path) -> dict:
     """A release's datapackage.json, checked for the shape every reader relies on before anything else is read: an
     object whose resources each have a name, a format, a sha256 and a relative path to a regular file inside the

@@ -166,18 +166,15 @@ class WikimediaClient:
                 for chunk in chunks:
                     size += len(chunk)
                     if size > MAX_ANSWER_BYTES:
+                        response.close()
                         raise SourceError(f"{api}: the answer is larger than {MAX_ANSWER_BYTES >> 20} MiB once "
                                           f"decoded; not read ({url})")
                     body.append(chunk)
-            except (requests.RequestException, OSError, AttributeError, ValueError) as exc:
-                if time.monotonic() >= deadline:
-                    raise requests.exceptions.ChunkedEncodingError(
-                        f"the answer took longer than {ANSWER_TIMEOUTS} x {self.config.timeout} s") from None
-                raise exc
+            except (requests.RequestException, OSError, AttributeError, ValueError):
+                if time.monotonic() < deadline:
+                    raise  # a broken answer; past the deadline, the cut connection is the deadline's doing
             finally:
                 watchdog.cancel()
-                if size > MAX_ANSWER_BYTES:
-                    response.close()
             if time.monotonic() >= deadline:
                 raise requests.exceptions.ChunkedEncodingError(
                     f"the answer took longer than {ANSWER_TIMEOUTS} x {self.config.timeout} s")

@@ -9,7 +9,6 @@ folder, in order, is ``twindata.release``'s.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zipfile
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from twindata.fsutil import sha256_file
 from twindata.textpolicy import web_url
 
 SELF = "SHA256SUMS"
@@ -286,7 +286,7 @@ def sha256sums(folder: Path) -> bytes:
     """``SHA256SUMS`` of every file of the release folder (the format ``sha256sum -c`` reads)."""
     lines = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != SELF):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = sha256_file(path)
         lines.append(f"{digest}  {path.relative_to(folder).as_posix()}\n")
     return "".join(lines).encode()
 
@@ -329,7 +329,7 @@ def dcat_package(descriptor: dict, versions: list[tuple[dict, Path]]) -> dict:
         bundle = folder / f"{own['name']}-{own['version']}.zip"
         if bundle.is_file():
             files.append({"path": bundle.name, "format": "zip", "bytes": bundle.stat().st_size,
-                          "sha256": hashlib.sha256(bundle.read_bytes()).hexdigest(), "title": "every file (zip)"})
+                          "sha256": sha256_file(bundle), "title": "every file (zip)"})
         listed.append({"version": entry["version"], "created": entry["created"], "path": entry["path"], "files": files})
     licence = dcat_licence(descriptor.get("licenses", []))
     return {"name": descriptor["name"], "title": descriptor["title"], "description": descriptor.get("description", ""),

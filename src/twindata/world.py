@@ -22,6 +22,8 @@ import unicodedata
 from collections import defaultdict
 from functools import cache
 
+import pandas as pd
+
 from twindata import identity
 from twindata.core import EXTERNAL, ORIGIN, CoreTables, build_partnerships, frame, layers
 from twindata.countries import country
@@ -191,7 +193,7 @@ def _wikipedia_claims(snapshot: WorldSnapshot, places: _Places, issues: Issues) 
     return claims
 
 
-def _cities(places: _Places, named: set[str], issues: Issues) -> "frame":
+def _cities(places: _Places, named: set[str], issues: Issues) -> pd.DataFrame:
     rows = []
     for city in sorted(named, key=identity.sort_key):
         info = places.info[city]

@@ -12,14 +12,13 @@ asked again. Nothing here reconciles: that is ``twindata.world``.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
 from twindata.errors import SourceError, TwindataError
-from twindata.fsutil import read_json, sha256_file, write_json_atomic
+from twindata.fsutil import read_json, sha256_file, write_bytes_atomic, write_json_atomic
 from twindata.http import WikimediaClient
 from twindata.snapshots import Recorder
 from twindata.sources.world import P190
@@ -129,10 +128,10 @@ def store_partition(store: Path, code: str, rows: list[dict], answers: list[byte
         digest = hashlib.sha256(body).hexdigest()
         target = store / "answers" / f"{digest}.json"
         if not target.exists():
-            _write_atomic(target, body)
+            write_bytes_atomic(target, body)
         digests.append(digest)
     path = store / "wikidata" / f"{code}.csv"
-    _write_atomic(path, csv_bytes(sorted_arrow(rows, P190)))
+    write_bytes_atomic(path, csv_bytes(sorted_arrow(rows, P190)))
     entry = {"path": f"wikidata/{code}.csv", "partition": code, "rows": len(rows), "sha256": sha256_file(path),
              "licence": "CC0-1.0", "retrieved": datetime.now(timezone.utc).replace(microsecond=0).isoformat()
              .replace("+00:00", "Z"), "answers": digests}
@@ -174,9 +173,3 @@ def _manifest(store: Path) -> dict:
 
 def _entries(store: Path) -> dict[str, dict]:
     return {f["partition"]: f for f in _manifest(store)["files"] if f.get("partition")}
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

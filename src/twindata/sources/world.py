@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from twindata.errors import SourceError
-from twindata.fsutil import read_json, sha256_file
+from twindata.fsutil import inside, read_json, sha256_file
 from twindata.issues import Issues
 from twindata.schema import table_schema
 from twindata.validator import check, compile_schema, read_text
@@ -99,7 +99,7 @@ def read_rows(folder: Path, entries: list[dict], table: str, issues: Issues) -> 
 
 
 def _inside(folder: Path, entry: dict) -> Path:
-    path = (folder / str(entry.get("path", ""))).resolve()
-    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+    path = folder / str(entry.get("path", ""))
+    if not inside(folder, str(entry.get("path", ""))) or not path.is_file():
         raise SourceError(f"{folder / 'manifest.json'}: file {entry.get('path')!r} is not a file inside the snapshot")
     return path
