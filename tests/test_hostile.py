@@ -394,3 +394,69 @@ def test_a_missing_registry_column_is_named(registry_copy, tmp_path):
 def test_terminal_escape_sequences_in_an_error_line_are_shown_not_run(tmp_path):
     done = cli("diff", str(tmp_path / "\x1b[31mred\x1b[0m"), "2.0.0", "--out", str(tmp_path))
     assert done.returncode == 1 and "\x1b" not in done.stderr and "\\u001b[31mred" in done.stderr
+
+
+# --- the world snapshot, registry.json's portal fields, BASE_URL and the loader ------------------------------------
+
+def test_a_formula_or_bidi_label_in_a_world_partition_is_quarantined_not_published(tmp_path):
+    from test_world import reconcile, statement
+    from twindata.gate import run_gate
+
+    rows = [statement(("Q10", "=HYPERLINK(\"http://x\")", "DE"), ("Q20", "Bb", "FR")),
+            statement(("Q30", "Cc\u202e", "DE"), ("Q40", "Dd", "FR")), statement(("Q50", "Ee", "DE"), ("Q60", "Ff", "FR"))]
+    frames, issues = reconcile(tmp_path, rows)
+    from twindata.core import CoreTables
+    from twindata.issues import Issues
+
+    gated = run_gate(CoreTables(frames, Issues()))
+    names = gated.tables["cities"].column("name").to_pylist()
+    assert "Ee" in names and not any(n.startswith("=") or "\u202e" in n for n in names)
+    assert {q.field for q in gated.quarantined if q.table == "cities"} == {"name"}
+
+
+def test_a_world_manifest_file_outside_the_snapshot_is_one_line(tmp_path):
+    from test_world import snapshot, statement
+
+    folder = snapshot(tmp_path / "snap", [statement(("Q10", "Aa", "DE"), ("Q20", "Bb", "FR"))])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][0]["path"] = "../../../../etc/passwd"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    import os
+    done = cli("run", "--package", "world", "--out", str(tmp_path / "out"),
+               env={**os.environ, "TWINDATA_WORLD_SNAPSHOT": str(folder)})
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "not a file inside the snapshot" in done.stderr
+
+
+@pytest.mark.parametrize("field, value", [("publisher", {"name": "X", "url": "javascript:alert(1)"}),
+                                          ("contact", {"name": "X", "url": "file:///etc/passwd"}),
+                                          ("municipality_key", "0591300\n"), ("doi", "=HYPERLINK(1)")])
+def test_a_bad_portal_field_in_registry_json_is_one_line(registry_copy, tmp_path, field, value):
+    metadata = json.loads((registry_copy / "registry.json").read_text(encoding="utf-8"))
+    metadata[field] = value
+    (registry_copy / "registry.json").write_text(json.dumps(metadata), encoding="utf-8")
+    done, _ = run_registry(registry_copy, tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "registry.json" in done.stderr
+
+
+def test_a_base_url_that_is_not_http_is_one_line(tmp_path):
+    import os
+
+    done = cli("run", "--out", str(tmp_path / "out"), env={**os.environ, "TWINDATA_BASE_URL": "javascript:alert(1)"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "TWINDATA_BASE_URL" in done.stderr
+
+
+def test_the_loader_refuses_a_resource_path_that_leaves_the_release(published, tmp_path):
+    import shutil
+
+    from twindata.errors import TwindataError
+    import twindata
+
+    release = tmp_path / "2.0.0"
+    shutil.copytree(published, release)
+    descriptor = json.loads((release / "datapackage.json").read_text())
+    for r in descriptor["resources"]:
+        if r["name"] == "cities-parquet":
+            r["path"] = "../../../../etc/passwd"
+    (release / "datapackage.json").write_text(json.dumps(descriptor))
+    with pytest.raises(TwindataError, match="outside itself"):
+        twindata.load("cities", release=release)
