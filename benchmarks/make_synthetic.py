@@ -41,7 +41,7 @@ def cities(n: int, rng: np.random.Generator) -> pa.Table:
     ids = city_ids(n)
     data = {"city_id": ids, "wikidata_qid": ids, "name": [f"City {i}" for i in range(n)],
             "country_code": [COUNTRIES[i % len(COUNTRIES)] for i in range(n)], "latitude": rng.uniform(-60, 70, n),
-            "longitude": rng.uniform(-180, 180, n)}
+            "longitude": rng.uniform(-180, 180, n), "layers": ["registry"] * n}
     return _typed("cities", data, n)
 
 
@@ -65,7 +65,7 @@ def partnerships(n_rows: int, n_cities: int, rng: np.random.Generator, offset: i
             "end_year": pa.array(start + 5, pa.int64(), mask=~ended),
             "stated_by_city_a": pa.array(low == city), "stated_by_city_b": pa.array(low != city),
             "confidence": pa.array(["confirmed"] * n_rows), "assertion_count": np.ones(n_rows, dtype=np.int64),
-            "source_url": pa.array(["https://example.org/partnerships"] * n_rows),
+            "layers": pa.array(["registry"] * n_rows), "source_url": pa.array(["https://example.org/partnerships"] * n_rows),
             "note": pa.array(np.where(index % 3 == 0, "Signed at the town hall.", None))}
     table = _typed("partnerships", data, n_rows)
     stated_by = ids.take(pa.array(city))
