@@ -21,6 +21,16 @@ TABLES = schema.published_tables()
 COMPILED = {t: compile_schema(t, schema.table_schema(t)) for t in TABLES}
 
 
+@pytest.fixture(autouse=True, params=["by column", "by distinct value"])
+def regime(request, monkeypatch):
+    """Every case twice: as small tables are checked (column by column), and as long columns of few distinct
+    values are (each distinct value once, the findings spread back to its rows), forced here on small tables."""
+    if request.param == "by distinct value":
+        monkeypatch.setattr("twindata.validator.PARALLEL_ROWS", 1)
+        monkeypatch.setattr("twindata.validator.DISTINCT_SHARE", 1)
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def dortmund(tmp_path_factory) -> dict[str, bytes]:
     """The CSV bytes of Dortmund's release, as the gate passes them."""
@@ -111,6 +121,20 @@ KEYS = {  # key and foreign-key cases: a change to whole rows
 @pytest.mark.parametrize("case", list(KEYS))
 def test_keys_foreign_keys_and_structure(dortmund, case):
     assert same(KEYS[case](dortmund)) or case == "empty table"
+
+
+def test_a_table_of_another_structure_is_checked_up_to_a_bound(dortmund, monkeypatch):
+    """A shifted header makes frictionless (which reads such a table) fail every row: the findings stop at the
+    bound, with a finding that says so, instead of growing with the table."""
+    monkeypatch.setattr("twindata.validator.STRUCTURE_LIMIT", 25)
+    rows = _rows(dortmund["cities"])
+    shifted = {**dortmund, "cities": _csv([rows[0][1:]] + [r[1:] for r in rows[1:]] * 10)}
+    found, _ = validate_tables(COMPILED, shifted)
+    cities = [e for e in found if e.table == "cities"]
+    assert len(cities) == 26 and cities[-1].rule == "error-limit"
+    assert "reached error limit: 25" in cities[-1].line()
+    unbounded = [e for e in frictionless_errors(COMPILED, shifted) if e.table == "cities"]
+    assert len(unbounded) > 100 and {finding(e) for e in cities[:-1]} <= {finding(e) for e in unbounded}
 
 
 def test_the_release_as_published_has_no_findings(dortmund):

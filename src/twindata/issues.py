@@ -67,6 +67,8 @@ def row_errors(report, record_keys: dict[str, list] | None = None) -> list[RowEr
     """A frictionless report as ``RowError``s; ``record_keys`` names each table's rows by their primary key."""
     errors = [row_error(task.name, error, (record_keys or {}).get(task.name))
               for task in report.tasks for error in task.errors]
+    errors += [RowError(task.name, "error-limit", f"{warning}: the rest of the table is not checked")
+               for task in report.tasks for warning in task.warnings if warning.startswith("reached error limit")]
     if not report.valid and not errors:  # a package-level problem (a missing file, a broken descriptor)
         errors += [RowError("*", "package", str(e.message)) for e in report.errors[:1]]
     return errors
