@@ -13,7 +13,6 @@ import copy
 import json
 from functools import cache
 
-import pandas as pd
 import pyarrow as pa
 
 from twindata.bundled import schemas_dir
@@ -90,6 +89,8 @@ def _pandas_metadata(descriptor: dict) -> dict:
     """pandas' own Parquet metadata declaring nullable dtypes (Int64, Float64, boolean), so that ``pandas.read_parquet``
     and frictionless read an empty numeric cell as missing instead of NaN. Written here as pyarrow writes it for an
     empty frame of those dtypes (a test holds the two equal), without building that frame on every run."""
+    import pandas as pd  # its version only: the checks of a release need no pandas
+
     columns = [{"name": f["name"], "field_name": f["name"], "pandas_type": _PANDAS_TYPES[f["type"]][0],
                 "numpy_type": _PANDAS_TYPES[f["type"]][1], "metadata": None} for f in descriptor["fields"]]
     return {b"pandas": json.dumps({"index_columns": [], "column_indexes": [], "columns": columns, "attributes": {},
