@@ -6,7 +6,9 @@ nothing (and how many bytes it writes: every write() of the process, from /proc/
 replaying the default snapshot named explicitly (`--snapshot`), the Dagster job executed in-process into an empty
 folder, and references in the same benchmark run (an empty interpreter, importing pandas + pyarrow + frictionless +
 requests, importing the libraries the run needs now by a list, importing every module the run is seen to import
-but twindata's own (``imports_used``: the libraries, the parts they load lazily, the standard library's), and,
+but twindata's own (``imports_used``: the libraries, the parts they load lazily, the standard library's; and
+``imports_used_frozen``, the same followed by ``gc.freeze()`` as the run does after its imports, so that the
+interpreter's exit is alike in both), and,
 with ``--reference-src``, the same run by an earlier twindata checkout's ``src/``), then prints the ratios, since
 absolute seconds drift on a shared machine. Processes run with bytecode caching on (as an installed package has its
 .pyc files), after one warm-up run.
@@ -64,6 +66,9 @@ for name in json.loads(sys.argv[1]):
         importlib.import_module(name)
     except ImportError:  # an extension's private helper module, loaded by its parent, not by name
         pass
+if len(sys.argv) > 2:  # as the run does once its modules are imported
+    import gc
+    gc.freeze()
 """
 DAGSTER = """
 import sys
@@ -102,6 +107,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         used = subprocess.run([PY, "-c", USED, out], check=True, capture_output=True, text=True, env=ENV).stdout
     COMMANDS["imports_used"] = [PY, "-c", IMPORT_ALL, used]
+    COMMANDS["imports_used_frozen"] = [PY, "-c", IMPORT_ALL, used, "freeze"]
     names = [*COMMANDS, "first_run", "unchanged_rerun", "snapshot_replay", "dagster_in_process"]
     samples: dict[str, list[float]] = {k: [] for k in names + (["reference_first_run"] if args.reference_src else [])}
     writes = []
@@ -133,6 +139,7 @@ def main() -> None:
               "ratios": {"first_run / imports_floor": round(medians["first_run"] / medians["imports_floor"], 2),
                          "first_run / imports_needed": round(medians["first_run"] / medians["imports_needed"], 2),
                          "first_run / imports_used": round(medians["first_run"] / medians["imports_used"], 2),
+                         "first_run / imports_used_frozen": round(medians["first_run"] / medians["imports_used_frozen"], 2),
                          "unchanged_rerun / first_run": round(medians["unchanged_rerun"] / medians["first_run"], 2),
                          "snapshot_replay / first_run": round(medians["snapshot_replay"] / medians["first_run"], 2),
                          "dagster_in_process / first_run": round(medians["dagster_in_process"] / medians["first_run"], 2)},

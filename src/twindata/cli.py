@@ -7,6 +7,7 @@ Every user error prints one line to stderr and exits 1, without a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -95,6 +96,7 @@ def _run(args) -> int:
     from twindata.pipeline import run, run_world
     from twindata.settings import load_settings
 
+    gc.freeze()  # the imported modules live as long as the process: full collections need not walk them again
     live = False if args.snapshot is not None else args.live  # a snapshot named on the command line is replayed
     settings = load_settings(package=args.package, registry=args.registry, out=args.out, live=live,
                              snapshot=args.snapshot, contact=args.contact, world_snapshot=args.world_snapshot)
