@@ -65,8 +65,15 @@ def test_a_package_name_with_a_line_break_is_refused(registry_copy, tmp_path):
         not any((tmp_path / "out").iterdir())
 
 
-def test_nfd_names_are_published_in_nfc(registry_copy, tmp_path):
+@pytest.mark.parametrize("bom", [False, True], ids=["plain CSV", "with a byte-order mark (read by frictionless)"])
+def test_nfd_names_are_published_in_nfc(registry_copy, tmp_path, bom):
     replace_in(registry_copy / "images.csv", "Quai bélu", unicodedata.normalize("NFD", "Quai bélu"))
+    if bom:
+        (registry_copy / "images.csv").write_bytes(b"\xef\xbb\xbf" + (registry_copy / "images.csv").read_bytes())
+    from twindata.sources.registry import read_registry
+
+    captions = read_registry(registry_copy).tables["images"]["caption"].tolist()
+    assert unicodedata.normalize("NFC", "Quai bélu in Amiens") in captions  # the reader's own output, either path
     done, release = run_registry(registry_copy, tmp_path)
     assert done.returncode == 0, done.stderr
     caption = pd.read_csv(release / "data" / "images.csv")["caption"].iloc[0]
@@ -460,3 +467,18 @@ def test_the_loader_refuses_a_resource_path_that_leaves_the_release(published, t
     (release / "datapackage.json").write_text(json.dumps(descriptor))
     with pytest.raises(TwindataError, match="outside itself"):
         twindata.load("cities", release=release)
+
+
+@pytest.mark.parametrize("value", ["Leeds", "a\nb", "a\tb", "a\rb", "\x00", "\x7f", "x\u202eY", "\u2066x", "\u200fRTL",
+                                   "=1+1", "+49", "-3", "@SUM(A1)", "a=b", "Zwickau – Sachsen", "ﬁ", ""])
+def test_one_value_and_a_column_are_judged_by_the_same_rules(value):
+    """The registry judges values one at a time (Python's re), the gate whole columns (Arrow's RE2): one set of
+    patterns, the same verdict, for a prose field (notes) and a one-line field (type)."""
+    import pyarrow as pa
+
+    from twindata.textpolicy import check_text, problem
+
+    found = check_text(pa.table({"note": [value], "type": [value]}), "partnerships")
+    assert {e.field: e.message for e in found} == {
+        field: reason for field, reason in (("note", problem(value, prose=True)), ("type", problem(value)))
+        if reason is not None}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,7 +31,7 @@ from twindata.issues import RowError
 RULE = "text"
 _CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f]"
 _LINE_CONTROLS = r"[\x00-\x1f\x7f]"
-_BIDI = r"[\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+_BIDI = "[\u202a-\u202e\u2066-\u2069]"  # the characters themselves: RE2 and Python's re read the class alike
 _FORMULA = r"^[=+\-@]"
 _REASONS = ((_BIDI, "holds a bidirectional control character (U+202A–U+202E, U+2066–U+2069), which reorders what a "
                     "reader sees"),
@@ -55,10 +56,7 @@ def check_text(arrow: pa.Table, table: str, record_keys: list[str] | None = None
         column = arrow.column(name)
         if not pa.types.is_string(column.type) or name not in fields:
             continue
-        prose = fields[name].get("twindata:text") == "prose"
-        rules = ((_CONTROLS if prose else _LINE_CONTROLS,
-                  "holds a control character" + ("" if prose else " or line break")),) + _REASONS
-        for pattern, reason in rules:
+        for pattern, reason in _rules(fields[name].get("twindata:text") == "prose"):
             hits = pc.fill_null(pc.match_substring_regex(column, pattern), False)
             for i in pc.indices_nonzero(hits).to_pylist():
                 value = column[i].as_py()
@@ -68,14 +66,19 @@ def check_text(arrow: pa.Table, table: str, record_keys: list[str] | None = None
 
 
 def problem(value: str, prose: bool = False) -> str | None:
-    """Why one text value breaks the rules, or None (the same rules, for values read one at a time)."""
-    if any(ord(c) < 32 and not (prose and c in "\n\t") or ord(c) == 127 for c in value):
-        return "holds a control character" + ("" if prose else " or line break")
-    if _BIDI_CHARS & set(value):
-        return _REASONS[0][1]
-    if value[:1] in ("=", "+", "-", "@"):
-        return _REASONS[1][1]
-    return None
+    """Why one text value breaks the rules, or None (the same patterns, for values read one at a time)."""
+    return next((reason for pattern, reason in _rules(prose) if _compiled(pattern).search(value)), None)
+
+
+def _rules(prose: bool) -> tuple[tuple[str, str], ...]:
+    """(pattern, reason) of each rule; prose may hold line breaks and tabs."""
+    return ((_CONTROLS if prose else _LINE_CONTROLS,
+             "holds a control character" + ("" if prose else " or line break")),) + _REASONS
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
 
 
 def quoted(value) -> str | None:

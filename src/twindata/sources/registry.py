@@ -128,15 +128,13 @@ def _check_header(file: Path, expected: list[str]) -> None:
 
 
 def _check_text(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
-    """Every text cell of the registry in NFC and within the text rules (``twindata.textpolicy``); the first one
-    that breaks them is one line."""
+    """Every text cell of the registry (read in NFC by either reader) within the text rules
+    (``twindata.textpolicy``); the first one that breaks them is one line."""
     prose = {n for t in schema.published_tables() for n, f in schema.fields(t).items()
              if f.get("twindata:text") == "prose"}
     for table, frame in frames.items():
         for column in frame.columns:
-            values = [nfc(v) for v in frame[column].tolist()]
-            frame[column] = pd.Series(values, index=frame.index, dtype=object)
-            for i, value in enumerate(values):
+            for i, value in enumerate(frame[column].tolist()):
                 why = problem(value, column in prose) if isinstance(value, str) else None
                 if why:
                     raise RegistryError(str(folder / f"{table}.csv"), f"row {i + 2}", column, quoted(value), why)
@@ -204,7 +202,7 @@ def _read_checked(folder: Path, resource, descriptors: dict) -> pd.DataFrame:
             for row in resource.row_stream:
                 if row.errors:
                     raise _first_error(folder, resource.name, row.errors[0], descriptors)
-                rows.append([row[n] for n in names])
+                rows.append([nfc(row[n]) for n in names])
     except Exception as exc:  # frictionless's own exception, for a file it cannot read
         if not hasattr(exc, "error"):
             raise
