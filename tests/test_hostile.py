@@ -219,6 +219,29 @@ def test_a_licence_url_that_is_not_http_is_quarantined_and_left_out_of_the_attri
     assert held and held[0].value == url
 
 
+@pytest.mark.parametrize("answer", [[[]], "<html>", 7, {"query": []}, {"query": {"pages": "x"}}, {"query": {"pages": 5}},
+                                    [{"query": {"pages": []}}, None]])
+def test_a_commons_answer_of_the_wrong_shape_is_a_source_error(answer):
+    from twindata.errors import SourceError
+    from twindata.sources.commons import parse_imageinfo
+
+    with pytest.raises(SourceError, match="not an API query answer"):
+        parse_imageinfo(answer, ["File:A.jpg"])
+
+
+@pytest.mark.parametrize("query", [
+    {"pages": [1, None, {"title": 5, "imageinfo": [{}]}, {"imageinfo": [{}]}]},  # pages that name no title
+    {"normalized": [1, {"from": "File:A.jpg"}, {"from": "File:A.jpg", "to": ["x"]}], "pages": []},
+    {"redirects": [{"from": "File:A.jpg", "to": "File:B.jpg"}, {"from": "File:B.jpg", "to": "File:A.jpg"}],
+     "pages": [{"title": "File:B.jpg", "missing": ""}]},  # a cycle of redirects ends
+    {"pages": {"-1": {"title": "File:A.jpg", "imageinfo": "x"}, "-2": "y"}},
+])
+def test_commons_entries_of_the_wrong_shape_leave_the_file_missing(query):
+    from twindata.sources.commons import parse_imageinfo
+
+    assert parse_imageinfo({"query": query}, ["File:A.jpg"]) == ({}, {"File:A.jpg"})
+
+
 # --- live answers: bounded in size and time, never from another host ---------------------------------------------
 
 @pytest.fixture

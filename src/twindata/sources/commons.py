@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from twindata.errors import SourceError
 from twindata.http import WikimediaClient
 from twindata.licences import spdx_id
 from twindata.sources import in_batches
@@ -183,9 +184,29 @@ class CommonsResult:
     requests_saved: int = 0
 
 
-def _pages(answer: dict) -> list[dict]:
-    pages = answer.get("query", {}).get("pages", [])
-    return list(pages.values()) if isinstance(pages, dict) else pages
+def _query(answer) -> dict:
+    """An answer's ``query`` object; an answer of another shape is a SourceError (nothing of it is used)."""
+    query = answer.get("query", {}) if isinstance(answer, dict) else None
+    pages = query.get("pages", []) if isinstance(query, dict) else None
+    if not isinstance(pages, (dict, list)):
+        raise SourceError(f"imageinfo: the answer is not an API query answer (no query.pages object or list in "
+                          f"{str(answer)[:80]!r})")
+    return query
+
+
+def _pages(answer) -> list[dict]:
+    """The answer's page objects (the legacy format keys them by page id); an entry without a title names no file
+    asked and is passed over, so the file it would be stays missing."""
+    pages = _query(answer).get("pages", [])
+    pages = pages.values() if isinstance(pages, dict) else pages
+    return [p for p in pages if isinstance(p, dict) and isinstance(p.get("title"), str)]
+
+
+def _renames(query: dict) -> dict[str, str]:
+    """``normalized`` and ``redirects`` as {from: to} (entries of another shape passed over)."""
+    steps = [query.get(step) for step in ("normalized", "redirects")]
+    return {e["from"]: e["to"] for entries in steps if isinstance(entries, list) for e in entries
+            if isinstance(e, dict) and isinstance(e.get("from"), str) and isinstance(e.get("to"), str)}
 
 
 def parse_imageinfo(answer: dict | list[dict], asked: list[str]) -> tuple[dict[str, CommonsImage], set[str]]:
@@ -194,19 +215,17 @@ def parse_imageinfo(answer: dict | list[dict], asked: list[str]) -> tuple[dict[s
     answers = answer if isinstance(answer, list) else [answer]
     renamed, by_title = {}, {}
     for a in answers:
-        query = a.get("query", {})
-        for step in ("normalized", "redirects"):
-            for entry in query.get(step, []):
-                renamed[entry["from"]] = entry["to"]
+        renamed.update(_renames(_query(a)))
         for page in _pages(a):
             kept = by_title.get(page["title"])
             if kept is None or ("imageinfo" in page and "imageinfo" not in kept):
                 by_title[page["title"]] = page
     found, missing = {}, set()
     for title in asked:
-        final = title
-        while final in renamed:
+        final, seen = title, {title}
+        while final in renamed and renamed[final] not in seen:  # a cycle of redirects ends where it turns
             final = renamed[final]
+            seen.add(final)
         page = by_title.get(final)
         # "missing" with "known" and an imageinfo: a file of a shared repository (Commons seen from a wiki); only a
         # page without imageinfo is really missing
