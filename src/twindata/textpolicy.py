@@ -31,12 +31,13 @@ from twindata.issues import RowError
 RULE = "text"
 _CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f]"
 _LINE_CONTROLS = r"[\x00-\x1f\x7f]"
-_BIDI = "[\u202a-\u202e\u2066-\u2069]"  # the characters themselves: RE2 and Python's re read the class alike
-_FORMULA = r"^[=+\-@]"
+_BIDI_CHARS = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
+_BIDI = "[" + "".join(sorted(_BIDI_CHARS)) + "]"  # the characters themselves: RE2 and Python's re read the class alike
+_FORMULA_SIGNS = ("=", "+", "-", "@")
+_FORMULA = "^[" + re.escape("".join(_FORMULA_SIGNS)) + "]"
 _REASONS = ((_BIDI, "holds a bidirectional control character (U+202A–U+202E, U+2066–U+2069), which reorders what a "
                     "reader sees"),
             (_FORMULA, "begins with = + - or @, which a spreadsheet program runs as a formula"))
-_BIDI_CHARS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 def nfc(value):
@@ -87,7 +88,7 @@ def quoted(value) -> str | None:
     if value is None:
         return None
     text = escape_controls(str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in _FORMULA_SIGNS else text
 
 
 def escape_controls(text: str) -> str:

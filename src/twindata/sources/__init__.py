@@ -75,3 +75,9 @@ def in_batches(items: list[str], fetch: Callable[[list[str]], T]) -> tuple[list[
                 except SnapshotMiss:
                     unanswered.add(item)
     return answers, unanswered
+
+
+def held_value(name: str, value, why: str) -> tuple[str, str, str]:
+    """A value of the wrong kind, held back instead of published: (field, the value as the source gave it, shown
+    with ``repr`` and cut at 200 characters, why)."""
+    return name, repr(value)[:200], why

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from twindata.errors import SourceError
 from twindata.http import WikimediaClient
 from twindata.licences import spdx_id
-from twindata.sources import in_batches
+from twindata.sources import held_value, in_batches
 
 PARSER_VERSION = 2  # bump when parsing changes, so that cached image metadata is parsed again
 IIPROP = "url|size|mime|sha1|timestamp|extmetadata"
@@ -130,7 +130,7 @@ def parse_page(page: dict) -> CommonsImage | None:
     def text_of(key: str) -> tuple[str | None, list[str]]:
         value = meta.get(key, {}).get("value")
         if value is not None and not isinstance(value, str):
-            held.append((key, repr(value)[:200], f"extmetadata {key} is not text"))
+            held.append(held_value(key, value, f"extmetadata {key} is not text"))
             return None, []
         return html_to_text(value)
 
@@ -138,13 +138,13 @@ def parse_page(page: dict) -> CommonsImage | None:
         value = info.get(key)
         if value is None or isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
-        held.append((name, repr(value)[:200], f"imageinfo {key} is not a whole number"))
+        held.append(held_value(name, value, f"imageinfo {key} is not a whole number"))
         return None
 
     def string(value, name: str) -> str | None:
         if value is None or isinstance(value, str):
             return value
-        held.append((name, repr(value)[:200], "not text"))
+        held.append(held_value(name, value, "not text"))
         return None
 
     text = {k: text_of(k) for k in ("Artist", "Credit", "ImageDescription", "ObjectName")}

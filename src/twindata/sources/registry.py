@@ -9,6 +9,7 @@ trusted input kept by people, so any error stops the run with one line naming fi
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,8 +80,7 @@ def read_registry(path: str | Path) -> Registry:
                 continue
             raise RegistryError(str(file), "file", None, None,
                                 "missing (a registry holds cities.csv, partnerships.csv, images.csv)")
-        _check_encoding(file)
-        _check_header(file, [f["name"] for f in descriptors[name]["fields"]])
+        _check_header(file, _check_encoding(file), [f["name"] for f in descriptors[name]["fields"]])
         names.append(name)
     frames = _read_fast(folder, names, descriptors)
     if frames is None:  # a file whose header or rows are not plain: frictionless reads it, and names the problem
@@ -97,23 +97,22 @@ def read_registry(path: str | Path) -> Registry:
     return Registry(folder, metadata, frames, registry_digest(folder))
 
 
-def _check_encoding(file: Path) -> None:
-    """A registry file is UTF-8 (a byte-order mark allowed); anything else is one line naming the first byte that
-    is not, never a guess."""
+def _check_encoding(file: Path) -> str:
+    """A registry file's text: UTF-8 (a byte-order mark allowed); anything else is one line naming the first byte
+    that is not, never a guess."""
     data = file.read_bytes()
     try:
-        data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise RegistryError(str(file), f"line {line}", None, None,
                             f"not UTF-8: byte {exc.start} is 0x{data[exc.start]:02x}; save the file as UTF-8") from None
 
 
-def _check_header(file: Path, expected: list[str]) -> None:
-    """The first row names the schema's columns: a missing or unknown column is named (a column out of order, a
-    blank or repeated label: frictionless names it when it reads the file)."""
-    with open(file, encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
+def _check_header(file: Path, text: str, expected: list[str]) -> None:
+    """The first row of the file's ``text`` names the schema's columns: a missing or unknown column is named (a
+    column out of order, a blank or repeated label: frictionless names it when it reads the file)."""
+    header = next(csv.reader(io.StringIO(text, newline="")), [])
     if not header:
         raise RegistryError(str(file), "file", None, None, f"empty: the first row must name the columns "
                                                            f"({', '.join(expected)})")

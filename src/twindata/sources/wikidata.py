@@ -17,7 +17,7 @@ from datetime import date
 from twindata.errors import SourceError
 from twindata.http import WikimediaClient
 from twindata.snapshots import SnapshotMiss
-from twindata.sources import Claim, in_batches
+from twindata.sources import Claim, held_value, in_batches
 
 PROPS = "info|labels|claims"
 PARSER_VERSION = 3  # bump when parsing changes, so that cached entities are parsed again
@@ -137,10 +137,7 @@ def _population(entity: dict) -> tuple[int | None, object]:
         statements = [max(dated, key=lambda t: (t[0], -t[1]))[2]]
     value = _value(statements[0])
     amount = value.get("amount") if isinstance(value, dict) else value
-    try:
-        number = float(amount) if isinstance(amount, str) and _AMOUNT.match(amount) else None
-    except ValueError:
-        number = None
+    number = float(amount) if isinstance(amount, str) and _AMOUNT.match(amount) else None
     if number is None or not 0 <= number < 1e11 or not number.is_integer():
         return None, amount
     return int(number), None
@@ -161,7 +158,7 @@ def parse_entity(entity: dict, qid: str | None = None) -> Entity | None:
     out = Entity(qid=own if isinstance(own, str) and QID.match(own) else qid)
 
     def hold(name: str, value, why: str) -> None:
-        out.held.append((name, repr(value)[:200], why))
+        out.held.append(held_value(name, value, why))
 
     revision = entity.get("lastrevid")
     if revision is not None:
