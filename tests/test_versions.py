@@ -127,18 +127,23 @@ def test_an_unlisted_broken_version_folder_stops_the_run(first, registry_copy):
     assert list((first / PACKAGE / "1.0.1").iterdir()) == []
 
 
-def test_a_version_renamed_but_not_yet_listed_is_listed_by_the_next_run(first, registry_copy):
+@pytest.mark.parametrize("base_url", [None, "https://opendata.example.org/releases"])
+def test_a_version_renamed_but_not_yet_listed_is_listed_by_the_next_run(first, registry_copy, base_url):
     versions_file = first / PACKAGE / "versions.json"
     listed_before = versions_file.read_bytes()
     replace_in(registry_copy / "partnerships.csv", "Twinning signed 2 June 2014.", "Twinning signed on 2 June 2014.")
-    assert run(load_settings(registry=registry_copy, out=first)).publish.version == "2.0.1"
+    settings = load_settings(registry=registry_copy, out=first, base_url=base_url)
+    assert run(settings).publish.version == "2.0.1"
     versions_file.write_bytes(listed_before)  # as if killed between the rename and the versions.json update
     (first / PACKAGE / ".staging-left-by-a-killed-run").mkdir()
-    result = run(load_settings(registry=registry_copy, out=first))
+    result = run(settings)
     assert not result.publish.published and result.publish.version == "2.0.1"
     versions = json.loads(versions_file.read_text())
     assert [v["version"] for v in versions["versions"]] == ["2.0.0", "2.0.1"] and versions["latest"] == "2.0.1"
     assert not list((first / PACKAGE).glob(".staging-*"))
+    described = (first / PACKAGE / "dcat.ttl").read_text()  # the package page written by the recovery
+    assert "2.0.1/data/cities.csv" in described
+    assert (f"{base_url}/{PACKAGE}/2.0.1/data/cities.csv" in described) == (base_url is not None)
 
 
 @pytest.mark.parametrize("delay", [0.3, 0.8, 1.1, 1.3, 1.5, 1.7, 2.0])

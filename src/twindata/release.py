@@ -66,7 +66,7 @@ def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock
     name = metadata["name"]
     package_dir = Path(out) / name
     digest = content_sha256(gated.csv, metadata)
-    with package_lock(package_dir, lock_timeout, on_wait):
+    with package_lock(package_dir, lock_timeout, on_wait, base_url):
         versions = read_versions(package_dir)
         previous = versions.get("latest")
         latest = next((v for v in versions["versions"] if v["version"] == previous), None)

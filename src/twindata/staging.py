@@ -26,8 +26,9 @@ VERSION_DIR = re.compile(r"^\d+\.\d+\.\d+$")
 
 
 @contextmanager
-def package_lock(package_dir: Path, timeout: float, on_wait: Callable[[str], None] = lambda _: None) -> Iterator[None]:
-    """Hold the package's lock; clean up after killed runs first."""
+def package_lock(package_dir: Path, timeout: float, on_wait: Callable[[str], None] = lambda _: None,
+                 base_url: str | None = None) -> Iterator[None]:
+    """Hold the package's lock; clean up after killed runs first (``base_url`` as the package page is written)."""
     package_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(package_dir / ".lock")
     try:
@@ -44,7 +45,7 @@ def package_lock(package_dir: Path, timeout: float, on_wait: Callable[[str], Non
             shutil.rmtree(stale, ignore_errors=True)
         for stale in package_dir.glob(".versions.json.tmp-*"):
             stale.unlink(missing_ok=True)
-        _list_unlisted_versions(package_dir)
+        _list_unlisted_versions(package_dir, base_url)
         yield
     finally:
         lock.release()
@@ -90,7 +91,7 @@ def version_entry(folder: Path, descriptor: dict) -> dict:
             "files": {r["path"]: r["hash"] for r in descriptor["resources"]} | descriptor["twindata"].get("files", {})}
 
 
-def _list_unlisted_versions(package_dir: Path) -> None:
+def _list_unlisted_versions(package_dir: Path, base_url: str | None) -> None:
     """A run killed between renaming its version into place and replacing versions.json left a complete but
     unlisted version: check its checksums and list it."""
     from twindata.verify import verify_checksums
@@ -110,10 +111,10 @@ def _list_unlisted_versions(package_dir: Path) -> None:
         problems = verify_checksums(folder)
         if problems:
             raise TwindataError(f"{folder}: an unlisted version that fails its checksums: {problems[0].line()}")
-        versions["versions"].append(version_entry(folder, read_json(folder / "datapackage.json")))
+        versions["versions"].append(version_entry(folder, stated))
     versions["versions"].sort(key=lambda v: semver(v["version"]))
     versions["latest"] = versions["versions"][-1]["version"]
     write_json_atomic(package_dir / "versions.json", versions)
     from twindata.portal import write_package_page
 
-    write_package_page(package_dir, versions)
+    write_package_page(package_dir, versions, base_url)
