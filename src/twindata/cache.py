@@ -10,6 +10,7 @@ cached entity and image.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import typing
@@ -100,12 +101,8 @@ def _moment(data: dict) -> Moment:
 def well_typed(obj) -> bool:
     """Whether every plain field of a dataclass holds a value of its declared type (None where it may): a cache
     file is outside input too."""
-    hints = typing.get_type_hints(type(obj))
-    for f in dataclasses.fields(obj):
-        value, kinds = getattr(obj, f.name), typing.get_args(hints[f.name]) or (hints[f.name],)
-        plain = [k for k in kinds if k in (str, int, float, bool, type(None))]
-        if len(plain) != len(kinds):
-            continue  # a nested value (a list, a Moment): its own check
+    for name, kinds in _plain_fields(type(obj)):
+        value = getattr(obj, name)
         if value is None and type(None) in kinds or isinstance(value, bool) and bool in kinds:
             continue
         if isinstance(value, str) and str in kinds or (isinstance(value, int) and not isinstance(value, bool)
@@ -115,6 +112,15 @@ def well_typed(obj) -> bool:
             continue
         return False
     return True
+
+
+@functools.cache
+def _plain_fields(cls) -> list[tuple[str, tuple]]:
+    """(name, the types it may hold) of each field of plain types (str, int, float, bool, None) of a dataclass; a
+    nested value (a list, a Moment) has its own check. Worked out once a class: resolving annotations is slow."""
+    hints = typing.get_type_hints(cls)
+    fields = [(f.name, typing.get_args(hints[f.name]) or (hints[f.name],)) for f in dataclasses.fields(cls)]
+    return [(name, kinds) for name, kinds in fields if all(k in (str, int, float, bool, type(None)) for k in kinds)]
 
 
 def _entity_from(data: dict) -> Entity:

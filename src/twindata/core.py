@@ -287,16 +287,15 @@ def build_cities(registries: list[Registry], crosswalk: Crosswalk, wd: wikidata.
     return frame("cities", list(rows.values()))
 
 
-def _report_held(entity: wikidata.Entity, city_id: str, issues: Issues) -> None:
-    """The values of a Wikidata item that were of the wrong kind, each a quarantined_value row."""
-    for name, value, why in entity.held:
-        table = "assertions" if name == "partner_city_id" else "cities"
-        issues.add("quarantined_value", table, city_id, name, value, "wikidata", why)
-
-
-def _report_commons_held(image: CommonsImage, image_id: str, issues: Issues) -> None:
-    for name, value, why in image.held:
-        issues.add("quarantined_value", "images", image_id, name, value, "commons", why)
+def _report_held(source: wikidata.Entity | CommonsImage, record_id: str, issues: Issues) -> None:
+    """The values of a Wikidata item (a city's, or a P190 statement's partner) or a Commons file that were of the
+    wrong kind, each a quarantined_value row."""
+    for name, value, why in source.held:
+        if isinstance(source, CommonsImage):
+            table, origin = "images", "commons"
+        else:
+            table, origin = ("assertions" if name == "partner_city_id" else "cities"), "wikidata"
+        issues.add("quarantined_value", table, record_id, name, value, origin, why)
 
 
 def _entity_values(entity: wikidata.Entity) -> dict:
@@ -332,7 +331,7 @@ def build_images(registries: list[Registry], crosswalk: Crosswalk, cities: pd.Da
                 issues.add("unresolved", "images", image_id, "commons_file_title", title, "commons",
                            _commons_missing_reason(title, commons))
             else:
-                _report_commons_held(found, image_id, issues)
+                _report_held(found, image_id, issues)
                 external = _file_values(found)
                 row.update(external, described_by_commons=True, attribution_required=found.attribution_required)
                 row[EXTERNAL] = tuple(external)
@@ -353,7 +352,7 @@ def build_images(registries: list[Registry], crosswalk: Crosswalk, cities: pd.Da
             issues.add("unresolved", "images", record_id, "commons_file_title", title, "commons",
                        _commons_missing_reason(title, commons))
             continue
-        _report_commons_held(found, record_id, issues)
+        _report_held(found, record_id, issues)
         public_domain = licences.is_public_domain(found.licence_name, found.copyrighted)
         caption = found.object_name or found.description or title.removeprefix("File:")
         rows.append({**_file_values(found), "image_id": record_id, "city_id": city["city_id"], "caption": caption,

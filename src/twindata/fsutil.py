@@ -96,7 +96,7 @@ def read_descriptor(folder: Path) -> dict:
     for i, r in enumerate(resources):
         if not isinstance(r, dict) or not all(isinstance(r.get(k), str) for k in ("name", "path", "format", "hash")):
             raise TwindataError(f"{file}: resource {i} needs name, path, format and hash as text")
-        if not SAFE_PATH.fullmatch(r["path"]) or ".." in r["path"].split("/"):
+        if not safe_path(r["path"]):
             raise TwindataError(f"{file}: resource {r['name']!r}: path {r['path']!r} leaves the release folder")
         if (folder / r["path"]).is_symlink():
             raise TwindataError(f"{file}: resource {r['name']!r}: {r['path']} is a symbolic link, not a file of the "
@@ -105,3 +105,9 @@ def read_descriptor(folder: Path) -> dict:
 
 
 SAFE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+
+
+def safe_path(path: str) -> bool:
+    """Whether a path a release names stays inside the release: relative, of plain names, none of them starting
+    with '.' (so no '..')."""
+    return bool(SAFE_PATH.fullmatch(path))

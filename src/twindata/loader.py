@@ -21,18 +21,17 @@ import pyarrow.parquet as pq
 import requests
 
 from twindata.errors import TwindataError
+from twindata.fsutil import safe_path
+from twindata.schema import ARROW_TYPES
 
 MAX_BYTES = 4 << 30  # a download larger than this is refused, whatever its server says
 TIMEOUT = 60
 _NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.float64(): pd.Float64Dtype()}
-_ARROW = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-          "date": pa.date32()}
 
 
 def load(table: str, release: str | Path = "releases", version: str = "latest", format: str = "parquet") -> pd.DataFrame:
     """One table of a release as a typed DataFrame, its file checked against the release's sha256."""
-    base = _release_base(str(release), version)
-    descriptor = json.loads(_read(_join(base, "datapackage.json")))
+    base, descriptor = _release(str(release), version)
     name = table if format == "csv" else f"{table}-parquet"
     resource = next((r for r in descriptor.get("resources", []) if r.get("name") == name), None)
     if resource is None:
@@ -43,7 +42,7 @@ def load(table: str, release: str | Path = "releases", version: str = "latest", 
     fields = resource["schema"]["fields"]
     if format == "csv":
         arrow = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
-            column_types={f["name"]: _ARROW.get(f["type"], pa.string()) for f in fields}, strings_can_be_null=True,
+            column_types={f["name"]: ARROW_TYPES.get(f["type"], pa.string()) for f in fields}, strings_can_be_null=True,
             true_values=["true"], false_values=["false"]))
     else:
         arrow = pq.read_table(io.BytesIO(data))
@@ -53,12 +52,11 @@ def load(table: str, release: str | Path = "releases", version: str = "latest", 
     return frame
 
 
-def _release_base(release: str, version: str) -> str:
-    """The release folder's location: ``release`` itself when it holds datapackage.json, else the version that
-    the package folder's versions.json names."""
+def _release(release: str, version: str) -> tuple[str, dict]:
+    """The release folder's location and its datapackage.json: ``release`` itself when it holds one, else the
+    version that the package folder's versions.json names."""
     try:
-        _read(_join(release, "datapackage.json"), probe=True)
-        return release
+        return release, json.loads(_read(_join(release, "datapackage.json"), probe=True))
     except FileNotFoundError:
         pass
     try:
@@ -70,11 +68,12 @@ def _release_base(release: str, version: str) -> str:
     if entry is None:
         raise TwindataError(f"{release}: no version {wanted!r} (versions: "
                             f"{', '.join(v.get('version', '?') for v in versions.get('versions', []))})")
-    return _join(release, entry["path"])
+    base = _join(release, entry["path"])
+    return base, json.loads(_read(_join(base, "datapackage.json")))
 
 
 def _join(base: str, path: str) -> str:
-    if ".." in Path(path).parts or path.startswith("/"):
+    if not safe_path(path):
         raise TwindataError(f"{base}: the release names a file outside itself: {path!r}")
     return f"{base.rstrip('/')}/{path}"
 

@@ -268,8 +268,9 @@ def package_page(metadata: dict, versions: dict) -> bytes:
 # --- the one-file download and the checksum list --------------------------------------------------------------------
 
 def write_zip(folder: Path, name: str) -> Path:
-    """Every file of the release folder in one zip, in a fixed order with fixed times, so the same files give the
-    same bytes. Parquet files (compressed already) are stored, text is deflated at the fastest level."""
+    """Every file of the release folder as written so far in one zip (the DCAT files and SHA256SUMS come after it:
+    they state the zip's own checksum), in a fixed order with fixed times, so the same files give the same bytes.
+    Parquet files (compressed already) are stored, text is deflated at the fastest level."""
     target = folder / name
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p != target)
     with zipfile.ZipFile(target, "w") as z:

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from twindata.bundled import schemas_dir
 
-_ARROW_TYPES = {
+ARROW_TYPES = {
     "string": pa.string(),
     "integer": pa.int64(),
     "number": pa.float64(),
@@ -72,7 +72,7 @@ def arrow_schema(table: str) -> pa.Schema:
     arrow_fields = []
     for f in descriptor["fields"]:
         meta = {"title": f.get("title", ""), "description": f.get("description", "")}
-        arrow_fields.append(pa.field(f["name"], _ARROW_TYPES[f["type"]],
+        arrow_fields.append(pa.field(f["name"], ARROW_TYPES[f["type"]],
                                      nullable=not f.get("constraints", {}).get("required", False),
                                      metadata=meta))
     plain = pa.schema(arrow_fields)

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from twindata.errors import TwindataError
+from twindata.schema import ARROW_TYPES
 from twindata.issues import RowError
 
 TYPES = {"string", "integer", "number", "boolean", "date"}
@@ -41,7 +42,6 @@ _PLAIN = {
     "date": r"^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}$",  # Python has no year 0
     "uri": r"^https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*$",
 }
-_ARROW = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(), "string": pa.string()}
 PARALLEL_ROWS = 50_000  # smaller tables are checked field after field: threads would cost more than they save
 PARALLEL_BYTES = 4 << 20  # smaller files are parsed in one thread, for the same reason
 DISTINCT_SAMPLE, DISTINCT_SHARE = 10_000, 8  # a column is checked by distinct value where at most 1 in 8 differ
@@ -251,7 +251,7 @@ def _check_values(compiled: CompiledTable, f: dict, column: pa.Array,
     plain_form = _PLAIN.get("uri" if f.get("format") == "uri" else kind)
     if kind == "boolean":
         plain = pc.is_in(column, value_set=pa.array(TRUE_VALUES + FALSE_VALUES))
-    elif kind in ("integer", "number") and _casts(column, missing, _ARROW[kind]):
+    elif kind in ("integer", "number") and _casts(column, missing, ARROW_TYPES[kind]):
         # every cell Arrow reads as a number, Python's int() and float() read alike (to the same value)
         plain = pc.invert(missing)
     elif plain_form:
@@ -342,7 +342,7 @@ def _cast(kind: str, column: pa.Array, where: pa.Array | None) -> pa.Array:
                                      pa.scalar(None, pa.bool_())))
     if kind == "date":
         return pc.cast(pc.strptime(column, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32())
-    return pc.cast(column, _ARROW[kind])
+    return pc.cast(column, ARROW_TYPES[kind])
 
 
 def _normalised(kind: str, typed: pa.Array, column: pa.Array) -> pa.Array:
