@@ -117,12 +117,11 @@ def write_snapshot(recorder: "Recorder", folder: Path, extra: dict | None = None
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=folder.parent))
     try:
         (staging / "responses").mkdir()
-        exchanges = []
         for exchange, body in recorder.exchanges:
             (staging / exchange.file).write_bytes(body)
-            exchanges.append(asdict(exchange))
-        snapshot_id = snapshot_id_of([Exchange(e["url"], e["status"], e["file"], e["sha256"]) for e in exchanges])
-        manifest = {"snapshot_id": snapshot_id, **(extra or {}), "exchanges": exchanges}
+        exchanges = [exchange for exchange, _ in recorder.exchanges]
+        manifest = {"snapshot_id": snapshot_id_of(exchanges), **(extra or {}),
+                    "exchanges": [asdict(exchange) for exchange in exchanges]}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         if folder.exists():
             folder.rmdir()
@@ -131,7 +130,7 @@ def write_snapshot(recorder: "Recorder", folder: Path, extra: dict | None = None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return snapshot_id
+    return manifest["snapshot_id"]
 
 
 class SnapshotMiss(SourceError):
