@@ -33,7 +33,8 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 def portal_seconds(release: Path) -> float:
     """Write the release's portal files again into a copy of its data, as the release does; seconds taken."""
-    from twindata import dcat, portal
+    from twindata.publish import dcat
+    from twindata.publish import pages as portal
 
     descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
     versions = json.loads((release.parent / "versions.json").read_text(encoding="utf-8"))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from report import save_report
 
-from twindata.verify import verify_release
+from twindata.publish.verify import verify_release
 
 HERE = Path(__file__).parent
 PACKAGE = HERE / "out" / "synthetic" / "synthetic-twinning"

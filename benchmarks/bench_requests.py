@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from wikimedia_server import LoopbackWikimedia  # noqa: E402
 from test_faults import _bielefeld_registry  # noqa: E402
 
-from twindata.http import WikimediaClient  # noqa: E402
-from twindata.pipeline import run  # noqa: E402
+from twindata.sources.transport.http import WikimediaClient  # noqa: E402
+from twindata.packages import run_configured as run  # noqa: E402
 from twindata.settings import load_settings  # noqa: E402
 from twindata.sources import commons, wikidata  # noqa: E402
 

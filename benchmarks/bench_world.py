@@ -47,7 +47,7 @@ def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
 
 def changed_snapshot(folder: Path) -> None:
     """The bundled snapshot with Luxembourg's partition one statement shorter, its manifest updated."""
-    from twindata.fsutil import sha256_file
+    from twindata.contract.files import sha256_file
 
     path = folder / "wikidata" / "LU.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -64,9 +64,9 @@ def live_requests(work: Path) -> dict:
     sys.path.insert(0, str(ROOT / "tests"))
     from wikimedia_server import LoopbackWikimedia, sparql_bindings
 
-    from twindata.bundled import world_snapshot
-    from twindata.countries import country
-    from twindata.sources.world import read_world_snapshot
+    from twindata.contract.bundled import world_snapshot
+    from twindata.contract.countries import country
+    from twindata.sources.extracts import read_world_snapshot
 
     rows = [r for r in read_world_snapshot(world_snapshot()).p190 if r["subject_qid"] and r["partner_qid"]]
     with LoopbackWikimedia() as server:
@@ -95,7 +95,7 @@ def main() -> None:
     peaks, diff_said = [], ""
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
-        from twindata.bundled import world_snapshot
+        from twindata.contract.bundled import world_snapshot
 
         changed = work / "changed"
         shutil.copytree(world_snapshot(), changed)

@@ -19,9 +19,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from twindata import release, schema
-from twindata.gate import GateResult
-from twindata.tables import csv_bytes, sort_order
+from twindata.publish import release
+from twindata.contract import schema
+from twindata.checks.gate import GateResult
+from twindata.contract.tables import csv_bytes, sort_order
 
 TYPES = ["twinning", "friendship", "project_partnership", "solidarity_partnership", "contact"]
 COUNTRIES = ["DE", "FR", "GB", "PL", "IT", "ES", "US", "CN", "TR", "UA"]

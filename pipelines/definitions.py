@@ -1,24 +1,28 @@
-"""The code location: every asset, check, job, schedule, sensor and resource, as ``workspace.yaml`` loads it.
+"""The code location, generated from the declared packages (``twindata.packages.PACKAGES``): every asset, check,
+job, schedule, sensor and resource, as ``workspace.yaml`` loads it.
 
-Runs use the in-process executor by default: the registry's graph is small and a process per step costs more than
-it saves. The world release job sets the multiprocess executor; the WDQS partitions share the ``wdqs`` pool
-(limit it to 1 in the instance's concurrency settings: ``dagster.yaml`` ``concurrency: pools: default_limit: 1``).
+Runs use the in-process executor: a package's steps share one run context (one client, one cache), and a process
+per step costs more than it saves on small graphs. The WDQS partitions share the ``wdqs`` pool (limit it to 1 in the
+instance's concurrency settings: ``dagster.yaml`` ``concurrency: pools: default_limit: 1``).
 """
 
-from dagster import Definitions, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import Definitions, in_process_executor
 
-from pipelines import assets, checks, world
-from pipelines.jobs import twinning_release_job, world_partitions_job, world_release_job
-from pipelines.resources import TwindataSettings
-from pipelines.schedules import weekly_release
-from pipelines.sensors import registry_changed
+from twindata.packages import PACKAGES
 
-defs = Definitions(
-    assets=load_assets_from_modules([assets, world]),
-    asset_checks=load_asset_checks_from_modules([checks]),
-    jobs=[twinning_release_job, world_partitions_job, world_release_job],
-    schedules=[weekly_release],
-    sensors=[registry_changed],
-    resources={"settings": TwindataSettings()},
-    executor=in_process_executor,
-)
+from pipelines import automation
+from pipelines.assets import package_assets
+from pipelines.resources import TwindataRun, TwindataSettings
+
+HOURS = {"registry": 4, "world": 5}  # the weekly refreshes, an hour apart
+
+assets, jobs, schedules, sensors = [], [], [], []
+for _package in PACKAGES.values():
+    assets += package_assets(_package)
+    _jobs = automation.jobs(_package)
+    jobs += _jobs
+    schedules.append(automation.weekly_release(_package, _jobs[0], HOURS.get(_package.name, 6)))
+    sensors.append(automation.registry_changed(_package, _jobs[0]))
+
+defs = Definitions(assets=assets, jobs=jobs, schedules=schedules, sensors=sensors,
+                   resources={"settings": TwindataSettings(), "run": TwindataRun()}, executor=in_process_executor)

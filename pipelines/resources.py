@@ -1,44 +1,61 @@
-"""The ``settings`` resource: the library's one settings model (``twindata.settings.Settings``) as a Dagster
-resource. Its fields are generated from that model, so a setting is declared once; a field left empty falls back
-to its ``TWINDATA_*`` environment variable and then to the model's default.
+"""Resources: ``settings`` (the library's one settings model, ``twindata.settings.Settings``, as a Dagster resource)
+and ``run`` (the run context: one HTTP client, the cache and the counters, shared by every step of a run, so that a
+Dagster run makes exactly the requests the CLI makes).
+
+Each settings field is declared here with its type; its description is the model's own, and a test holds the two
+field lists equal. A field left empty falls back to its ``TWINDATA_*`` environment variable and then to the model's
+default.
 """
 
-from pathlib import Path
-from typing import Literal, Optional, get_args, get_origin
+from typing import Optional
 
 from dagster import ConfigurableResource
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
+from twindata.context import RunContext
 from twindata.settings import Settings, load_settings
 
-_SIMPLE = (bool, int, float, str)
+
+def _about(name: str):
+    """A resource field that is empty unless set, described as the settings model describes it."""
+    return Field(default=None, description=Settings.model_fields[name].description)
 
 
-def _dagster_type(annotation) -> type:
-    """A Dagster config type for a settings field: its simple type (paths as strings, a choice of strings as str)."""
-    if get_origin(annotation) is Literal and all(isinstance(a, str) for a in get_args(annotation)):
-        return str
-    for kind in (annotation, *get_args(annotation)):
-        if kind is Path:
-            return str
-        if kind in _SIMPLE:
-            return kind
-    raise TypeError(f"no Dagster config type for {annotation}")
+class TwindataSettings(ConfigurableResource):
+    """How a run reaches its inputs and where it publishes (twindata's Settings)."""
+
+    package: Optional[str] = _about("package")
+    registry: Optional[str] = _about("registry")
+    out: Optional[str] = _about("out")
+    live: Optional[bool] = _about("live")
+    snapshot: Optional[str] = _about("snapshot")
+    contact: Optional[str] = _about("contact")
+    wikidata_api: Optional[str] = _about("wikidata_api")
+    commons_api: Optional[str] = _about("commons_api")
+    sparql_url: Optional[str] = _about("sparql_url")
+    timeout: Optional[float] = _about("timeout")
+    max_retries: Optional[int] = _about("max_retries")
+    cache_dir: Optional[str] = _about("cache_dir")
+    commons_freshness_days: Optional[float] = _about("commons_freshness_days")
+    world_snapshot: Optional[str] = _about("world_snapshot")
+    wdqs_freshness_days: Optional[float] = _about("wdqs_freshness_days")
+    base_url: Optional[str] = _about("base_url")
+    lock_timeout: Optional[float] = _about("lock_timeout")
+
+    def settings(self) -> Settings:
+        """The run's settings: the fields set here, else the environment, else the defaults."""
+        return load_settings(**{name: getattr(self, name) for name in Settings.model_fields})
 
 
-def _fields() -> dict:
-    annotations, defaults = {}, {}
-    for name, info in Settings.model_fields.items():
-        annotations[name] = Optional[_dagster_type(info.annotation)]
-        defaults[name] = Field(default=None, description=info.description)
-    return {"__annotations__": annotations, **defaults}
+class TwindataRun(ConfigurableResource):
+    """The run context of one Dagster run: made by the first step that asks for it and shared by the others (the
+    in-process executor initialises a resource once per run)."""
 
+    _context: Optional[RunContext] = PrivateAttr(default=None)
 
-def _settings(self) -> Settings:
-    """The run's settings: the fields set here, else the environment, else the defaults."""
-    return load_settings(**{name: getattr(self, name) for name in Settings.model_fields})
-
-
-TwindataSettings = type("TwindataSettings", (ConfigurableResource,), {
-    "__module__": __name__, "__doc__": "How a run reaches its inputs and where it publishes (twindata's Settings).",
-    **_fields(), "settings": _settings})
+    def context(self, settings: TwindataSettings, log=None) -> RunContext:
+        if self._context is None:
+            self._context = RunContext(settings.settings())
+        if log is not None:
+            self._context.on_progress = log.info
+        return self._context

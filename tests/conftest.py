@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from twindata.bundled import default_registry, default_snapshot
+from twindata.contract.bundled import default_registry, default_snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -56,7 +56,7 @@ def write_registry(folder: Path, name: str, city_ids: list[str], licence: str, *
     """A registry folder for a test: registry.json and one CSV per registry table (columns from the schemas)."""
     import csv
 
-    from twindata.schema import registry_tables
+    from twindata.contract.schema import registry_tables
 
     folder.mkdir(parents=True)
     (folder / "registry.json").write_text(json.dumps({
@@ -78,3 +78,15 @@ def release_tables(release: Path, drop: tuple[str, ...] = ("snapshot_id",)) -> d
     return {p.name: [{k: v for k, v in row.items() if k not in drop}
                      for row in pacsv.read_csv(p, convert_options=options).to_pylist()]
             for p in sorted((release / "data").glob("*.csv"))}
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory) -> Path:
+    """Both packages' first release (Dortmund's and the world's), published once per test session at the reference's
+    fixed time and commit, for the tests that only read them: ``<out>/dortmund-twinning/2.0.0``,
+    ``<out>/world-twinning/2.0.0``. Tests that change a release copy it first."""
+    from release_reference import publish_reference
+
+    out = tmp_path_factory.mktemp("published")
+    publish_reference(out)
+    return out

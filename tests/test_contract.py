@@ -14,10 +14,15 @@ import pytest
 
 import pandas as pd
 
-from twindata import pipeline
-from twindata.asof import asof
-from twindata.cache import Cache
-from twindata.errors import TwindataError
+from twindata.context import RunContext
+from twindata.reconcile import entities
+from twindata.sources.commons import CommonsResult
+from twindata.sources.registry import RegistrySource, read_registry
+from twindata.sources.wikidata import WikidataEntities
+from twindata.packages import run_configured
+from twindata.read.asof import asof
+from twindata.sources.cache import Cache
+from twindata.contract.errors import TwindataError
 from twindata.settings import load_settings
 
 from conftest import FIXTURES, cli, release_tables, replace_in, write_registry
@@ -28,7 +33,7 @@ PACKAGE = "dortmund-twinning"
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("releases")
-    return pipeline.run(load_settings(out=out)).publish.path
+    return run_configured(load_settings(out=out)).publish.path
 
 
 def _rows(release: Path, table: str, key: str) -> dict:
@@ -67,17 +72,17 @@ def test_a_partnership_only_wikidata_states_gets_no_value_wikidata_does_not_give
 
 def test_two_registries_of_one_pair_make_one_reciprocal_partnership(tmp_path):
     """Leeds's side of the Leeds–Dortmund twinning beside Dortmund's: B–A and A–B are one partnership."""
-    leeds = pipeline.read_registry(write_registry(
+    leeds = read_registry(write_registry(
         tmp_path / "leeds", "leeds-twinning", ["gb-leeds"], "CC-BY-4.0",
         cities=[{"city_id": "gb-leeds", "name": "Leeds", "country_code": "GB", "wikidata_qid": "Q39121"},
                 {"city_id": "de-dortmund", "name": "Dortmund", "country_code": "DE", "wikidata_qid": "Q1295"}],
         partnerships=[{"city_id": "gb-leeds", "partner_city_id": "de-dortmund", "type": "twinning", "status": "active",
                        "start_year": 1969, "source_url": "https://news.leeds.gov.uk/news/leeds-and-twinned-city-"
                        "dortmund-re-sign-their-memorandum-of-understanding-for-a-continued-partnership"}]))
-    settings = load_settings()
-    dortmund = pipeline.load_registry(settings)
-    wd = pipeline.fetch_wikidata(pipeline.client(settings), dortmund)
-    core = pipeline.core.reconcile([dortmund, leeds], wd, pipeline.CommonsResult())
+    context = RunContext(load_settings())
+    dortmund = RegistrySource().read(context, {})
+    wd = WikidataEntities().read(context, {"registry": dortmund})
+    core = entities.reconcile([dortmund, leeds], wd, CommonsResult())
     rows = core.frames["partnerships"]
     pair = rows[rows["partnership_id"] == "Q1295--Q39121--twinning"].iloc[0]
     assert len(rows[(rows["city_a_id"] == "Q1295") & (rows["city_b_id"] == "Q39121")]) == 1
@@ -94,7 +99,7 @@ def test_a_renewal_of_the_same_type_is_a_second_phase_with_its_own_key(registry_
     replace_in(registry_copy / "partnerships.csv", "de-dortmund,il-netanya,twinning,active,,1981,",
                "de-dortmund,il-netanya,twinning,ended,,1970,,1975,,https://www.dortmund.de/themen/internationales/"
                "staedtepartnerschaften/,\nde-dortmund,il-netanya,twinning,active,,1981,")
-    result = pipeline.run(load_settings(registry=registry_copy, out=tmp_path))
+    result = run_configured(load_settings(registry=registry_copy, out=tmp_path))
     rows = _rows(result.publish.path, "partnerships", "partnership_id")
     first, renewal = rows["Q1295--Q192225--twinning"], rows["Q1295--Q192225--twinning--2"]
     assert (first["phase"], first["start_year"], first["end_year"], first["status"]) == (1, 1970, 1975, "ended")
@@ -161,11 +166,11 @@ def test_a_provisional_id_redirects_to_the_qid_once_known_and_is_never_reused(tm
                            "status": "active", "start_year": 1969, "source_url": "https://news.leeds.gov.uk/"}])
 
     out = tmp_path / "releases"
-    first = pipeline.run(load_settings(registry=leeds(None), out=out)).publish
+    first = run_configured(load_settings(registry=leeds(None), out=out)).publish
     rows = _rows(first.path, "partnerships", "partnership_id")
     assert "Q39121--prov:leeds-twinning/de-dortmund--twinning" in rows  # the registry's, under a provisional id
     assert rows["Q1295--Q39121--twinning"]["confidence"] == "community"  # Leeds's P190 names Q1295
-    second = pipeline.run(load_settings(registry=leeds("Q1295"), out=out)).publish
+    second = run_configured(load_settings(registry=leeds("Q1295"), out=out)).publish
     assert second.version == "2.1.0"
     redirects = {(r["table"], r["old_id"]): r["new_id"] for r in release_tables(second.path)["redirects.csv"]}
     assert redirects == {("cities", "prov:leeds-twinning/de-dortmund"): "Q1295",
@@ -178,7 +183,7 @@ def test_a_provisional_id_redirects_to_the_qid_once_known_and_is_never_reused(tm
     assert diff["tables"]["cities"]["merged"] == ["prov:leeds-twinning/de-dortmund → Q1295"]
     assert "removed" not in diff["tables"]["partnerships"] and "added" not in diff["tables"]["partnerships"]
     with pytest.raises(TwindataError, match="was retired in 2.1.0"):
-        pipeline.run(load_settings(registry=leeds(None), out=out))
+        run_configured(load_settings(registry=leeds(None), out=out))
 
 
 def test_the_unchanged_rerun_writes_nothing(release):
@@ -216,7 +221,7 @@ def test_one_phase_stated_from_both_sides_is_one_phase(registry_copy, tmp_path):
     # as if Leeds's row were kept in Dortmund's registry too, from Leeds's side
     with open(registry_copy / "partnerships.csv", "a", encoding="utf-8") as f:
         f.write("gb-leeds,de-dortmund,twinning,active,,1969,,,,https://news.leeds.gov.uk/,\n")
-    rows = _rows(pipeline.run(load_settings(registry=registry_copy, out=tmp_path)).publish.path, "partnerships",
+    rows = _rows(run_configured(load_settings(registry=registry_copy, out=tmp_path)).publish.path, "partnerships",
                  "partnership_id")
     leeds = [pid for pid in rows if "Q39121" in pid]
     assert leeds == ["Q1295--Q39121--twinning"] and rows[leeds[0]]["assertion_count"] == 4
@@ -225,7 +230,7 @@ def test_one_phase_stated_from_both_sides_is_one_phase(registry_copy, tmp_path):
 def test_asof_for_an_unknown_city_and_a_suspension_without_a_year(release, tmp_path):
     none = cli("asof", "2013-12-31", "--city", "de-dortmund", "--release", str(release))
     assert none.returncode == 0 and ": 0" in none.stdout and "Traceback" not in none.stderr
-    from twindata.asof import in_force, read_tables
+    from twindata.read.asof import in_force, read_tables
     tables = read_tables(release, "partnerships", "cities")
     tables["partnerships"].loc[tables["partnerships"]["partnership_id"] == "Q908--Q1295--twinning",
                                "status_since_year"] = None
@@ -235,7 +240,7 @@ def test_asof_for_an_unknown_city_and_a_suspension_without_a_year(release, tmp_p
 
 def test_a_snapshot_named_on_the_command_line_is_replayed_whatever_the_environment(tmp_path):
     env = {**os.environ, "TWINDATA_LIVE": "1", "TWINDATA_OUT": ""}
-    from twindata.bundled import default_snapshot
+    from twindata.contract.bundled import default_snapshot
     result = cli("run", "--snapshot", str(default_snapshot()), "--out", str(tmp_path), env=env)
     assert result.returncode == 0 and "published dortmund-twinning 2.0.0" in result.stdout, result.stderr
 

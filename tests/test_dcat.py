@@ -19,7 +19,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import SH, SKOS
 
-from twindata import dcat
+from twindata.publish import dcat
 
 from conftest import FIXTURES, cli
 

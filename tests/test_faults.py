@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from twindata.errors import SourceError
-from twindata.http import WikimediaClient
+from twindata.contract.errors import SourceError
+from twindata.sources.transport.http import WikimediaClient
 from twindata.settings import load_settings
-from twindata.pipeline import run
+from twindata.packages import run_configured as run
 from twindata.sources import commons, wikidata
 
 from conftest import cli, release_tables, write_registry

@@ -8,25 +8,32 @@ import copy
 
 import pytest
 
-from twindata import pipeline
-from twindata.errors import GateError
-from twindata.release import publish
+from twindata.checks.gate import run_gate
+from twindata.context import RunContext
+from twindata.packages import CITY, release, run_configured
+from twindata.contract.errors import GateError
+from twindata.publish.release import publish
 from twindata.settings import load_settings
 from twindata.sources.commons import CommonsResult, parse_imageinfo
-from twindata.sources.wikidata import Twinning, parse_entity, parse_wbgetentities
+from twindata.sources.registry import RegistrySource
+from twindata.sources.wikidata import Twinning, WikidataEntities, parse_entity, parse_wbgetentities
 
 from conftest import load_fixture, replace_in
 
 
 @pytest.fixture(scope="module")
 def inputs():
-    settings = load_settings()
-    registry = pipeline.load_registry(settings)
-    return registry, pipeline.fetch_wikidata(pipeline.client(settings), registry)
+    context = RunContext(load_settings())
+    registry = RegistrySource().read(context, {})
+    return registry, WikidataEntities().read(context, {"registry": registry})
 
 
 def _gate(registry, wd, cm=None):
-    return pipeline.gate(pipeline.reconcile(registry, wd, cm or CommonsResult()))
+    return run_gate(_reconcile(registry, wd, cm))
+
+
+def _reconcile(registry, wd, cm=None):
+    return CITY.reconcile({"registry": registry, "wikidata_entities": wd, "commons_metadata": cm or CommonsResult()})
 
 
 def _issues(gated) -> dict:
@@ -97,12 +104,12 @@ def test_novalue_partner_and_commons_images_with_html_missing_pages_and_no_licen
 
 def test_registry_error_at_the_gate_stops_the_run_and_leaves_no_release(inputs, tmp_path):
     registry, wd = inputs
-    core = pipeline.reconcile(registry, wd, CommonsResult())
+    core = _reconcile(registry, wd)
     core.frames["partnerships"].loc[0, "source_url"] = None
-    gated = pipeline.gate(core)
+    gated = run_gate(core)
     assert not gated.passed and gated.errors[0].table == "partnerships" and gated.errors[0].field == "source_url"
     with pytest.raises(GateError) as info:
-        pipeline.release(gated, registry, load_settings(out=tmp_path), {})
+        release(CITY, {"registry": registry, "wikidata_entities": wd}, gated, RunContext(load_settings(out=tmp_path)))
     assert "partnerships" in str(info.value) and "source_url" in str(info.value)
     assert not (tmp_path / "dortmund-twinning").exists()  # no lock, no staging folder, no version
 
@@ -112,7 +119,7 @@ def test_a_registry_picture_without_a_free_licence_stops_the_run(registry_copy, 
                "CC BY-NC 2.0,https://creativecommons.org/licenses/by-nc/2.0/")
     settings = load_settings(registry=registry_copy, out=tmp_path)
     with pytest.raises(GateError) as info:
-        pipeline.run(settings)
+        run_configured(settings)
     assert info.value.errors[0].rule == "licence" and "dortmund-twinning/fr-amiens-quai-belu" in str(info.value)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from twindata.cache import Cache
+from twindata.sources.cache import Cache
 from twindata.sources.commons import html_to_text, parse_page
 from twindata.sources.wikidata import parse_entity
 
@@ -81,9 +81,9 @@ def test_nfd_names_are_published_in_nfc(registry_copy, tmp_path, bom):
 
 
 def test_look_alike_keys_from_outside_sources_are_one_key_and_the_second_is_quarantined():
-    from twindata.core import CoreTables, frame
-    from twindata.gate import run_gate
-    from twindata.issues import Issues
+    from twindata.contract.tables import CoreTables, frame
+    from twindata.checks.gate import run_gate
+    from twindata.contract.issues import Issues
 
     def image(title: str) -> dict:
         return {"image_id": f"commons:File:{title}", "city_id": "Q1", "caption": "x", "author": "a",
@@ -198,12 +198,12 @@ def test_a_width_that_is_no_number_is_held_back():
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,<b>x</b>",
                                  "ftp://example.org/x", "vbscript:msgbox"])
 def test_a_licence_url_that_is_not_http_is_quarantined_and_left_out_of_the_attribution(url):
-    from twindata.core import build_images
-    from twindata.identity import Crosswalk
-    from twindata.issues import Issues
+    from twindata.reconcile.images import build_images
+    from twindata.contract.identity import Crosswalk
+    from twindata.contract.issues import Issues
     from twindata.sources.commons import CommonsResult
-    from twindata.gate import run_gate
-    from twindata.core import CoreTables, frame
+    from twindata.checks.gate import run_gate
+    from twindata.contract.tables import CoreTables, frame
 
     image = parse_page(commons_page(LicenseUrl=url))
     cities = frame("cities", [{"city_id": "Q1", "image_file": image.title, "name": "X", "layers": "wikidata",
@@ -222,7 +222,7 @@ def test_a_licence_url_that_is_not_http_is_quarantined_and_left_out_of_the_attri
 @pytest.mark.parametrize("answer", [[[]], "<html>", 7, {"query": []}, {"query": {"pages": "x"}}, {"query": {"pages": 5}},
                                     [{"query": {"pages": []}}, None]])
 def test_a_commons_answer_of_the_wrong_shape_is_a_source_error(answer):
-    from twindata.errors import SourceError
+    from twindata.contract.errors import SourceError
     from twindata.sources.commons import parse_imageinfo
 
     with pytest.raises(SourceError, match="not an API query answer"):
@@ -255,15 +255,15 @@ def loopback(monkeypatch):
 
 
 def live_run(tmp_path):
-    from twindata.pipeline import run
+    from twindata.packages import run_configured as run
     from twindata.settings import load_settings
 
     return run(load_settings(live=True, out=tmp_path / "out"))
 
 
 def test_a_gzip_bomb_is_not_inflated_past_the_limit(loopback, tmp_path, monkeypatch):
-    from twindata import http
-    from twindata.errors import SourceError
+    from twindata.sources.transport import http
+    from twindata.contract.errors import SourceError
 
     monkeypatch.setattr(http, "MAX_ANSWER_BYTES", 1 << 20)
     loopback.faults = [("gzip_bomb", 8 << 20)]
@@ -275,7 +275,7 @@ def test_a_gzip_bomb_is_not_inflated_past_the_limit(loopback, tmp_path, monkeypa
 def test_an_answer_that_drips_is_cut_off_by_the_whole_request_deadline(loopback, tmp_path):
     import time
 
-    from twindata.errors import SourceError
+    from twindata.contract.errors import SourceError
 
     loopback.faults = [("drip", 0.3)]
     start = time.monotonic()
@@ -285,7 +285,7 @@ def test_an_answer_that_drips_is_cut_off_by_the_whole_request_deadline(loopback,
 
 
 def test_a_redirect_to_another_host_is_not_followed(loopback, tmp_path):
-    from twindata.errors import SourceError
+    from twindata.contract.errors import SourceError
 
     other = loopback.base.replace("127.0.0.1", "localhost")
     loopback.faults = [("redirect_to", other)]
@@ -430,13 +430,13 @@ def test_terminal_escape_sequences_in_an_error_line_are_shown_not_run(tmp_path):
 
 def test_a_formula_or_bidi_label_in_a_world_partition_is_quarantined_not_published(tmp_path):
     from test_world import reconcile, statement
-    from twindata.gate import run_gate
+    from twindata.checks.gate import run_gate
 
     rows = [statement(("Q10", "=HYPERLINK(\"http://x\")", "DE"), ("Q20", "Bb", "FR")),
             statement(("Q30", "Cc\u202e", "DE"), ("Q40", "Dd", "FR")), statement(("Q50", "Ee", "DE"), ("Q60", "Ff", "FR"))]
     frames, issues = reconcile(tmp_path, rows)
-    from twindata.core import CoreTables
-    from twindata.issues import Issues
+    from twindata.contract.tables import CoreTables
+    from twindata.contract.issues import Issues
 
     gated = run_gate(CoreTables(frames, Issues()))
     names = gated.tables["cities"].column("name").to_pylist()
@@ -478,7 +478,7 @@ def test_a_base_url_that_is_not_http_is_one_line(tmp_path):
 def test_the_loader_refuses_a_resource_path_that_leaves_the_release(published, tmp_path):
     import shutil
 
-    from twindata.errors import TwindataError
+    from twindata.contract.errors import TwindataError
     import twindata
 
     release = tmp_path / "2.0.0"
@@ -499,9 +499,10 @@ def test_one_value_and_a_column_are_judged_by_the_same_rules(value):
     patterns, the same verdict, for a prose field (notes) and a one-line field (type)."""
     import pyarrow as pa
 
-    from twindata.textpolicy import check_text, problem
+    from twindata.checks.policies import TextRules
+    from twindata.contract.text import problem
 
-    found = check_text(pa.table({"note": [value], "type": [value]}), "partnerships")
+    found = TextRules().check(pa.table({"note": [value], "type": [value]}), "partnerships")
     assert {e.field: e.message for e in found} == {
         field: reason for field, reason in (("note", problem(value, prose=True)), ("type", problem(value)))
         if reason is not None}

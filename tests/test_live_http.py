@@ -11,9 +11,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from twindata.bundled import default_snapshot
-from twindata.errors import TwindataError
-from twindata.pipeline import run
+from twindata.contract.bundled import default_snapshot
+from twindata.contract.errors import TwindataError
+from twindata.packages import run_configured as run
 from twindata.settings import load_settings
 
 from conftest import release_tables

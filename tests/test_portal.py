@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 import twindata
-from twindata.errors import TwindataError
+from twindata.contract.errors import TwindataError
 
 from conftest import cli, replace_in
 

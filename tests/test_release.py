@@ -15,8 +15,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from twindata import schema
-from twindata.pipeline import run
+from twindata.contract import schema
+from twindata.packages import run_configured as run
 from twindata.settings import load_settings
 
 from conftest import cli, replace_in, write_registry
@@ -161,10 +161,10 @@ def test_validate_reports_rows_that_break_the_schema(first_release, tmp_path):
     descriptor = json.loads((release / "datapackage.json").read_text())
     for resource in descriptor["resources"]:  # re-seal the checksums so that only the schema can object
         if resource["path"] == "data/partnerships.csv":
-            from twindata.fsutil import sha256_file
+            from twindata.contract.files import sha256_file
             resource["hash"], resource["bytes"] = f"sha256:{sha256_file(csv)}", csv.stat().st_size
     (release / "datapackage.json").write_text(json.dumps(descriptor))
-    from twindata.portal import sha256sums
+    from twindata.publish.pages import sha256sums
     (release / "SHA256SUMS").write_bytes(sha256sums(release))
     result = cli("validate", str(release))
     assert result.returncode == 1

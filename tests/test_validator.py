@@ -12,10 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twindata import pipeline, schema
-from twindata.errors import TwindataError
+
+from twindata.packages import run_configured
+from twindata.contract import schema
+from twindata.contract.errors import TwindataError
 from twindata.settings import load_settings
-from twindata.validator import compile_schema, finding, frictionless_errors, validate_tables
+from twindata.checks.validator import compile_schema, finding, frictionless_errors, validate_tables
 
 TABLES = schema.published_tables()
 COMPILED = {t: compile_schema(t, schema.table_schema(t)) for t in TABLES}
@@ -26,15 +28,15 @@ def regime(request, monkeypatch):
     """Every case twice: as small tables are checked (column by column), and as long columns of few distinct
     values are (each distinct value once, the findings spread back to its rows), forced here on small tables."""
     if request.param == "by distinct value":
-        monkeypatch.setattr("twindata.validator.PARALLEL_ROWS", 1)
-        monkeypatch.setattr("twindata.validator.DISTINCT_SHARE", 1)
+        monkeypatch.setattr("twindata.checks.validator.PARALLEL_ROWS", 1)
+        monkeypatch.setattr("twindata.checks.validator.DISTINCT_SHARE", 1)
     return request.param
 
 
 @pytest.fixture(scope="module")
 def dortmund(tmp_path_factory) -> dict[str, bytes]:
     """The CSV bytes of Dortmund's release, as the gate passes them."""
-    gated = pipeline.run(load_settings(out=tmp_path_factory.mktemp("releases"))).gate
+    gated = run_configured(load_settings(out=tmp_path_factory.mktemp("releases"))).gate
     return dict(gated.csv) | {"redirects": b'"table","old_id","new_id","since_version","reason"\r\n'}
 
 
@@ -126,7 +128,7 @@ def test_keys_foreign_keys_and_structure(dortmund, case):
 def test_a_table_of_another_structure_is_checked_up_to_a_bound(dortmund, monkeypatch):
     """A shifted header makes frictionless (which reads such a table) fail every row: the findings stop at the
     bound, with a finding that says so, instead of growing with the table."""
-    monkeypatch.setattr("twindata.validator.STRUCTURE_LIMIT", 25)
+    monkeypatch.setattr("twindata.checks.validator.STRUCTURE_LIMIT", 25)
     rows = _rows(dortmund["cities"])
     shifted = {**dortmund, "cities": _csv([rows[0][1:]] + [r[1:] for r in rows[1:]] * 10)}
     found, _ = validate_tables(COMPILED, shifted)
@@ -200,7 +202,7 @@ def test_validate_checks_rows_without_frictionless_and_agrees_with_it_on_request
     import subprocess
     import sys
 
-    release = pipeline.run(load_settings(out=tmp_path)).publish.path
+    release = run_configured(load_settings(out=tmp_path)).publish.path
     code = ("import sys; from twindata.cli import main; code = main(['validate', sys.argv[1]]); "
             "assert 'frictionless' not in sys.modules; sys.exit(code)")
     fast = subprocess.run([sys.executable, "-c", code, str(release)], capture_output=True, text=True)

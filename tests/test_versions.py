@@ -16,13 +16,16 @@ import pytest
 
 from filelock import FileLock
 
-from twindata import diff, release, versioning
-from twindata.errors import TwindataError
-from twindata.gate import GateResult
-from twindata.pipeline import run
+from twindata.publish import diff
+from twindata.contract import schema
+from twindata.publish import release
+from twindata.publish import versioning
+from twindata.contract.errors import TwindataError
+from twindata.checks.gate import GateResult
+from twindata.packages import run_configured as run
 from twindata.settings import load_settings
-from twindata.tables import csv_bytes
-from twindata.verify import verify_release
+from twindata.contract.tables import csv_bytes
+from twindata.publish.verify import verify_release
 
 from conftest import cli, replace_in
 
@@ -37,7 +40,7 @@ def first(tmp_path) -> Path:
     return out
 
 
-def _publish(out: Path, change) -> release.PublishResult:
+def _publish(out: Path, change, schemas: dict | None = None) -> release.PublishResult:
     """Publish the latest release's tables after ``change(tables)``, through the same code as a run."""
     package_dir = out / PACKAGE
     latest = json.loads((package_dir / "versions.json").read_text())["latest"]
@@ -46,7 +49,14 @@ def _publish(out: Path, change) -> release.PublishResult:
     metadata = json.loads((package_dir / latest / "datapackage.json").read_text())
     change(tables)
     gated = GateResult(tables, {t: csv_bytes(a) for t, a in tables.items()})
-    return release.publish(gated, {k: metadata[k] for k in ("name", "title", "licenses")}, out, {})
+    return release.publish(gated, {k: metadata[k] for k in ("name", "title", "licenses")}, out, {}, schemas=schemas)
+
+
+def _schemas(table: str, change) -> dict[str, dict]:
+    """The published Table Schemas, one of them changed."""
+    schemas = {t: release.resource_schema(t) for t in schema.published_tables()}
+    change(schemas[table])
+    return schemas
 
 
 def _state(out: Path) -> dict[str, bytes]:
@@ -75,36 +85,21 @@ def test_added_or_removed_rows_make_a_minor_release(first):
     assert changes["bump"] == "minor" and len(changes["tables"]["partnerships"]["removed"]) == 1
 
 
-def test_a_removed_field_makes_a_major_release(first, monkeypatch):
-    original = release._resource_schema
-
-    def without_population(table):
-        descriptor = original(table)
-        if table == "cities":
-            descriptor["fields"] = [f for f in descriptor["fields"] if f["name"] != "population"]
-        return descriptor
-
-    monkeypatch.setattr(release, "_resource_schema", without_population)
-    result = _publish(first, lambda tables: tables.update(cities=tables["cities"].drop_columns(["population"])))
+def test_a_removed_field_makes_a_major_release(first):
+    schemas = _schemas("cities", lambda d: d.update(fields=[f for f in d["fields"] if f["name"] != "population"]))
+    result = _publish(first, lambda tables: tables.update(cities=tables["cities"].drop_columns(["population"])), schemas)
     assert result.version == "3.0.0"
     assert "cities: field(s) population removed" in json.loads((result.path / "changes.json").read_text())["reasons"]
     assert "MAJOR release since 2.0.0" in (result.path / "CHANGELOG.md").read_text()
 
 
-def test_an_added_optional_field_makes_a_minor_release_and_identical_content_none(first, monkeypatch):
-    original = release._resource_schema
-
-    def with_field(table):
-        descriptor = original(table)
-        if table == "images":
-            descriptor["fields"].append({"name": "licence_family", "type": "string", "title": "t", "description": "d"})
-        return descriptor
-
-    monkeypatch.setattr(release, "_resource_schema", with_field)
+def test_an_added_optional_field_makes_a_minor_release_and_identical_content_none(first):
+    schemas = _schemas("images", lambda d: d["fields"].append(
+        {"name": "licence_family", "type": "string", "title": "t", "description": "d"}))
     result = _publish(first, lambda tables: tables.update(
-        images=tables["images"].append_column("licence_family", pa.array([None] * len(tables["images"]), pa.string()))))
+        images=tables["images"].append_column("licence_family", pa.array([None] * len(tables["images"]), pa.string()))),
+        schemas)
     assert result.version == "2.1.0"
-    monkeypatch.setattr(release, "_resource_schema", original)
     again = _publish(first, lambda tables: tables.update(images=tables["images"].drop_columns(["licence_family"])))
     assert again.version == "3.0.0"  # removing it again is incompatible
     unchanged = _publish(first, lambda tables: None)

@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from twindata import world
-from twindata.countries import country, is_assigned
-from twindata.fsutil import sha256_file
+from twindata.reconcile import network as world
+from twindata.contract.countries import country, is_assigned
+from twindata.contract.files import sha256_file
 from twindata.sources.registry import read_registry
-from twindata.sources.world import P190, read_world_snapshot
-from twindata.tables import csv_bytes, sorted_arrow
-from twindata.bundled import default_registry, world_snapshot
+from twindata.sources.extracts import P190, read_world_snapshot
+from twindata.contract.tables import csv_bytes, sorted_arrow
+from twindata.contract.bundled import default_registry, world_snapshot
 
 from conftest import cli
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from twindata.countries import assigned_codes
-from twindata.pipeline import run_world
+from twindata.contract.countries import assigned_codes
+from twindata.packages import run_configured as run_world
 from twindata.sources import wdqs
-from twindata.sources.world import read_world_snapshot
-from twindata.bundled import world_snapshot
-from twindata.errors import SourceError
+from twindata.sources.extracts import read_world_snapshot
+from twindata.contract.bundled import world_snapshot
+from twindata.contract.errors import SourceError
 from twindata.settings import load_settings
 
 from wikimedia_server import LoopbackWikimedia, sparql_bindings
@@ -65,5 +65,5 @@ def test_429_with_retry_after_is_waited_for_and_a_failing_partition_publishes_no
 
 
 def wdqs_client(settings):
-    from twindata.pipeline import client
-    return client(settings)
+    from twindata.context import RunContext
+    return RunContext(settings).client

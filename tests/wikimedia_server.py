@@ -13,7 +13,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from twindata.bundled import default_snapshot
+from twindata.contract.bundled import default_snapshot
 
 from conftest import load_fixture
 

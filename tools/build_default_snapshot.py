@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlencode
 
-from twindata.snapshots import Recorder, write_snapshot
+from twindata.sources.transport.snapshots import Recorder, write_snapshot
 
 DORTMUND = "Q1295"
 # QIDs of the labels in the 2017 query results, as big-sister-cities.json (same Wikidata, with QIDs) gives them.

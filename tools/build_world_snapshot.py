@@ -27,9 +27,9 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from twindata.countries import country
-from twindata.fsutil import sha256_file
-from twindata.tables import csv_bytes, sorted_arrow
+from twindata.contract.countries import country
+from twindata.contract.files import sha256_file
+from twindata.contract.tables import csv_bytes, sorted_arrow
 
 P190 = "input-wikidata-p190"
 QID = re.compile(r"^Q[1-9][0-9]*$")

@@ -13,7 +13,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 
 def load(table: str, release="releases", version: str = "latest", format: str = "parquet"):
-    """One table of a published release as a typed pandas DataFrame (see ``twindata.loader.load``)."""
-    from twindata.loader import load as _load
+    """One table of a published release as a typed pandas DataFrame (see ``twindata.read.loader.load``)."""
+    from twindata.read.loader import load as _load
 
     return _load(table, release, version, format)

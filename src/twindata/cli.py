@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from twindata import __version__
-from twindata.errors import GateError, TwindataError
+from twindata.contract.errors import GateError, TwindataError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def escape_controls(text: str) -> str:
-    from twindata.textpolicy import escape_controls as escape  # pyarrow, only when there is an error to print
+    from twindata.contract.text import escape_controls as escape  # pyarrow, only when there is an error to print
 
     return escape(text)
 
@@ -92,15 +92,15 @@ def _progress(message: str, _start=[time.perf_counter()]) -> None:
 
 
 def _run(args) -> int:
-    from twindata.issues import count_kinds
-    from twindata.pipeline import run, run_world
+    from twindata.contract.issues import count_kinds
+    from twindata.packages import run_configured
     from twindata.settings import load_settings
 
     gc.freeze()  # the imported modules live as long as the process: full collections need not walk them again
     live = False if args.snapshot is not None else args.live  # a snapshot named on the command line is replayed
     settings = load_settings(package=args.package, registry=args.registry, out=args.out, live=live,
                              snapshot=args.snapshot, contact=args.contact, world_snapshot=args.world_snapshot)
-    result = (run_world if settings.package == "world" else run)(settings, progress=_progress)
+    result = run_configured(settings, progress=_progress)
     p = result.publish
     counts = ", ".join(f"{t} {n}" for t, n in result.counts.items())
     issues = count_kinds(result.gate.tables["data_issues"].column("kind").to_pylist())
@@ -123,14 +123,15 @@ def _run(args) -> int:
 def _snapshot(args) -> int:
     from datetime import datetime, timezone
 
-    from twindata.pipeline import load_registry, record_snapshot
+    from twindata.packages import record_snapshot
+    from twindata.sources.registry import read_registry
     from twindata.settings import load_settings
 
     settings = load_settings(registry=args.registry, contact=args.contact)
     out = args.out
     if out is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        out = Path("snapshots") / f"{load_registry(settings).name}-{stamp}"
+        out = Path("snapshots") / f"{read_registry(settings.registry_path()).name}-{stamp}"
     _progress(f"recording live answers into {out}")
     snapshot_id, count = record_snapshot(settings, out)
     print(f"snapshot {snapshot_id}: {count} responses -> {out}")
@@ -139,8 +140,8 @@ def _snapshot(args) -> int:
 
 
 def _validate(args) -> int:
-    from twindata.validator import finding
-    from twindata.verify import verify_checksums, verify_rows, verify_rows_frictionless
+    from twindata.checks.validator import finding
+    from twindata.publish.verify import verify_checksums, verify_rows, verify_rows_frictionless
 
     if not (args.release / "datapackage.json").is_file():
         raise TwindataError(f"{args.release}: not a release folder (no datapackage.json)")
@@ -179,7 +180,7 @@ def _release_folder(name: str, out: Path) -> Path:
     path = Path(name)
     if (path / "datapackage.json").is_file():
         return path
-    from twindata.staging import VERSION_DIR
+    from twindata.publish.staging import VERSION_DIR
 
     if not VERSION_DIR.fullmatch(name):
         raise TwindataError(f"{name}: neither a release folder nor a version number (x.y.z)")
@@ -194,8 +195,10 @@ def _release_folder(name: str, out: Path) -> Path:
 def _diff(args) -> int:
     import json
 
-    from twindata import diff, identity, versioning
-    from twindata.fsutil import read_descriptor
+    from twindata.publish import diff
+    from twindata.contract import identity
+    from twindata.publish import versioning
+    from twindata.contract.files import read_descriptor
 
     old, new = _release_folder(args.old, args.out), _release_folder(args.new, args.out)
     names = [read_descriptor(f).get("name") for f in (old, new)]
@@ -217,7 +220,7 @@ def _diff(args) -> int:
 
 
 def _versions(args) -> int:
-    from twindata.staging import read_versions
+    from twindata.publish.staging import read_versions
 
     if not args.out.is_dir():
         raise TwindataError(f"{args.out}: no such releases folder")
@@ -235,7 +238,7 @@ def _versions(args) -> int:
 
 def _latest_release(out: Path) -> Path:
     """The latest release of the one package under ``out``."""
-    from twindata.staging import read_versions
+    from twindata.publish.staging import read_versions
 
     packages = sorted(p.parent for p in out.glob("*/versions.json")) if out.is_dir() else []
     if len(packages) != 1:
@@ -250,7 +253,7 @@ def _latest_release(out: Path) -> Path:
 def _asof(args) -> int:
     from datetime import date
 
-    from twindata.asof import asof
+    from twindata.read.asof import asof
 
     try:
         day = date.fromisoformat(args.date)

@@ -17,8 +17,8 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twindata import __version__
-from twindata.bundled import default_registry, default_snapshot, world_snapshot
-from twindata.errors import TwindataError
+from twindata.contract.bundled import default_registry, default_snapshot, world_snapshot
+from twindata.contract.errors import TwindataError
 
 WIKIDATA_API = "https://www.wikidata.org/w/api.php"
 COMMONS_API = "https://commons.wikimedia.org/w/api.php"

@@ -1,24 +1,77 @@
-"""Sources: read what the outside world says, as it says it, and turn it into plain records.
+"""Sources: read what the outside world says, as it says it, and turn it into plain records. Nothing here reconciles.
 
-Each source is a module here: ``registry`` (a city's own records), ``wikidata`` (entities and their P190
-statements), ``commons`` (image metadata). A source that speaks about partnerships emits ``Claim``s, the shared
-interface below: one per statement, naming both cities in the source's own terms (a registry's key or a QID), with
-where and when it was read. Reconciling claims into published tables belongs in ``twindata.core``. Also here: the
-batching the Wikimedia APIs share.
+The seam: a source is a value satisfying ``Source`` (a name, the sources it reads after, and ``read(context,
+given)``); a package (``twindata.packages``) lists its sources, and the CLI and Dagster both read them through the same
+run context (``Context``: settings, one HTTP client, the cache, the clock). A source that is asked in partitions
+(``PartitionedSource``) also refreshes one partition at a time into its store. Each source is a module here:
+``registry`` (a city's own records), ``wikidata`` (entities and their P190 statements), ``commons`` (image metadata),
+``wdqs`` (P190 statements by country, from the query service), ``wikipedia`` (the lists of twin towns), with
+``extracts`` (reading a world snapshot folder) and ``cache`` beside them and ``transport`` (HTTP client, snapshots)
+below. A source that speaks about partnerships emits ``Claim``s: one per statement, naming both cities in the
+source's own terms (a registry's key, a QID, or a name), with where and when it was read; ``twindata.reconcile``
+turns them into tables. Also here: the batching the Wikimedia APIs share.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Callable, TypeVar
+from datetime import date, datetime
+from typing import Any, Callable, Mapping, Protocol, TypeVar
 
-from twindata.snapshots import SnapshotMiss
+from twindata.sources.transport.snapshots import SnapshotMiss
 
 BATCH = 50  # wbgetentities ids and imageinfo titles per request (the API's limit for ordinary clients)
 T = TypeVar("T")
 
 CityRef = str | tuple[str, str]  # a QID, or (registry name, the registry's own key)
+
+
+class Context(Protocol):
+    """What a run hands every source (``twindata.context.RunContext``)."""
+
+    settings: Any  # twindata.settings.Settings
+    requests: dict[str, int]  # what the run asked, by counter (printed by the CLI, shown by Dagster)
+    now: datetime  # the run's clock
+
+    @property
+    def stamp(self) -> str:  # the run's clock as ISO 8601 UTC to the second
+        ...
+
+    @property
+    def client(self) -> Any:  # twindata.sources.transport.http.WikimediaClient, live or replaying
+        ...
+
+    @property
+    def cache(self) -> Any:  # twindata.sources.cache.Cache of a live run, else None
+        ...
+
+    def progress(self, message: str) -> None:
+        ...
+
+
+class Source(Protocol):
+    """One source of a package: ``read`` returns what it says (its own record type), given the results of the
+    sources it ``needs``. ``summary`` is what a run reports of a result (Dagster shows it as metadata)."""
+
+    name: str
+    needs: tuple[str, ...]
+    description: str
+
+    def read(self, context: Context, given: Mapping[str, Any]) -> Any:
+        ...
+
+    def summary(self, result: Any) -> dict:
+        ...
+
+
+class PartitionedSource(Source, Protocol):
+    """A source asked in partitions (one query each, one at a time) into a store that ``read`` then reads whole."""
+
+    def partitions(self) -> list[str]:
+        ...
+
+    def refresh(self, context: Context, keys: list[str]) -> dict[str, int]:
+        """Ask each partition named that is not fresh; the requests made and partitions asked and found fresh."""
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,16 @@ parse: formatversion 1 (pages keyed by id, negative ids for missing files) and 2
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any, Mapping
 
-from twindata.errors import SourceError
-from twindata.http import WikimediaClient
-from twindata.licences import spdx_id
-from twindata.sources import held_value, in_batches
+from twindata.contract.errors import SourceError
+from twindata.sources.transport.http import WikimediaClient
+from twindata.contract.licences import spdx_id
+from twindata.sources import BATCH, Context, held_value, in_batches
 
 PARSER_VERSION = 2  # bump when parsing changes, so that cached image metadata is parsed again
 IIPROP = "url|size|mime|sha1|timestamp|extmetadata"
@@ -276,3 +278,37 @@ def fetch_images(client: WikimediaClient, titles: list[str], cache=None) -> tupl
             for title in batch:
                 cache.put_image(title, batch_found.get(title))
     return found, missing, not_in_snapshot
+
+
+def titles_to_describe(registries: list, entities) -> list[str]:
+    """Every Commons file a release describes: the cities' Wikidata images (``entities``, a Wikidata fetch result)
+    and the files the registries name."""
+    titles = {f"File:{e.image}" for e in entities.entities.values() if e.image}
+    titles |= {t for reg in registries for t in reg.images["commons_file_title"] if t}
+    return sorted(titles)
+
+
+@dataclass(frozen=True)
+class CommonsMetadata:
+    """Commons' description (imageinfo + extmetadata, 50 titles a request) of every picture a release credits; a file
+    described within the freshness window comes from the cache."""
+
+    name: str = "commons_metadata"
+    needs: tuple[str, ...] = ("registry", "wikidata_entities")
+    description: str = "Wikimedia Commons imageinfo + extmetadata of every image the release describes."
+
+    def read(self, context: Context, given: Mapping[str, Any]) -> CommonsResult:
+        titles = titles_to_describe([given[self.needs[0]]], given[self.needs[1]])
+        client, cache = context.client, context.cache
+        before = client.requests_made
+        found, missing, not_in_snapshot = fetch_images(client, titles, cache)
+        reused = cache.images_reused if cache is not None else 0
+        saved = math.ceil(len(titles) / BATCH) - math.ceil((len(titles) - reused) / BATCH)
+        result = CommonsResult(found, missing, not_in_snapshot, requests=client.requests_made - before,
+                               requests_saved=saved)
+        context.requests.update(commons=result.requests, commons_saved=result.requests_saved)
+        return result
+
+    def summary(self, result: CommonsResult) -> dict:
+        return {"images": len(result.images), "missing": sorted(result.missing), "requests": result.requests,
+                "requests_saved": result.requests_saved}

@@ -12,20 +12,22 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from typing import Any, Mapping
 from pathlib import Path
 
 import jsonschema
 import pandas as pd
 import pyarrow as pa
 
-from twindata import schema
-from twindata.countries import is_assigned
-from twindata.errors import RegistryError, TwindataError
-from twindata.fsutil import read_json, sha256_files
-from twindata.issues import RowError, row_error
-from twindata.sources import Claim
-from twindata.textpolicy import nfc, nfc_column, problem, quoted
-from twindata.validator import check, compile_schema, foreign_key_errors, read_text
+from twindata.contract import schema
+from twindata.contract.countries import is_assigned
+from twindata.contract.errors import RegistryError, TwindataError
+from twindata.contract.files import read_json, sha256_files
+from twindata.contract.issues import RowError, row_error
+from twindata.sources import Claim, Context
+from twindata.contract.tables import nfc_column
+from twindata.contract.text import nfc, problem, quoted
+from twindata.checks.validator import check, compile_schema, foreign_key_errors, read_text
 
 TABLES = ("cities", "partnerships", "claims", "images")
 PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
@@ -128,7 +130,7 @@ def _check_header(file: Path, text: str, expected: list[str]) -> None:
 
 def _check_text(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
     """Every text cell of the registry (read in NFC by either reader) within the text rules
-    (``twindata.textpolicy``); the first one that breaks them is one line."""
+    (``twindata.contract.text``); the first one that breaks them is one line."""
     prose = {n for t in schema.published_tables() for n, f in schema.fields(t).items()
              if f.get("twindata:text") == "prose"}
     for table, frame in frames.items():
@@ -314,3 +316,19 @@ def claims(registry: Registry) -> list[Claim]:
             (name, c["city_id"], c["partner_city_id"], c["phase_type"], c["phase_start_year"]), False,
             source_url=c["source_url"], note=c["note"]))
     return out
+
+
+@dataclass(frozen=True)
+class RegistrySource:
+    """A city's own records: the registry folder the settings name (Dortmund's bundled one by default)."""
+
+    name: str = "registry"
+    needs: tuple[str, ...] = ()
+    description: str = "The city's own partnership records, validated against the registry schemas."
+
+    def read(self, context: Context, given: Mapping[str, Any]) -> Registry:
+        return read_registry(context.settings.registry_path())
+
+    def summary(self, result: Registry) -> dict:
+        return {"registry_folder": str(result.path), "sha256": result.sha256,
+                **{f"{t}_rows": len(df) for t, df in result.tables.items()}}

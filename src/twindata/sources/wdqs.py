@@ -6,7 +6,7 @@ the one live client (User-Agent, contact, Retry-After, 429 and retry budget as f
 small enough to finish well inside WDQS's 60 s limit. Every raw answer is kept, content-addressed, under
 ``answers/<sha256>.json``; the parsed rows become ``wikidata/<CC>.csv`` (schemas/input-wikidata-p190.json) and an
 entry of the store's ``manifest.json``, replaced atomically. A partition asked within its freshness window is not
-asked again. Nothing here reconciles: that is ``twindata.world``.
+asked again. Nothing here reconciles: that is ``twindata.reconcile.network``.
 """
 
 from __future__ import annotations
@@ -15,14 +15,17 @@ import hashlib
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
-from twindata.errors import SourceError, TwindataError
-from twindata.fsutil import read_json, sha256_file, write_bytes_atomic, write_json_atomic
-from twindata.http import WikimediaClient
-from twindata.snapshots import Recorder
-from twindata.sources.world import P190
-from twindata.tables import csv_bytes, sorted_arrow
+from twindata.contract.errors import SourceError, TwindataError
+from twindata.contract.files import read_json, sha256_file, write_bytes_atomic, write_json_atomic
+from twindata.sources.transport.http import WikimediaClient
+from twindata.sources.transport.snapshots import Recorder
+from twindata.contract.countries import assigned_codes
+from twindata.sources import Context
+from twindata.sources.extracts import P190, WorldSnapshot, read_world_snapshot
+from twindata.contract.tables import csv_bytes, sorted_arrow
 
 PAGE = 5000
 ENTITY = "http://www.wikidata.org/entity/"
@@ -173,3 +176,41 @@ def _manifest(store: Path) -> dict:
 
 def _entries(store: Path) -> dict[str, dict]:
     return {f["partition"]: f for f in _manifest(store)["files"] if f.get("partition")}
+
+
+@dataclass(frozen=True)
+class WdqsStatements:
+    """Wikidata's P190 statements of the world, one partition per subject country (ISO 3166-1 alpha-2). Live, each
+    partition not asked within ``wdqs_freshness_days`` is asked first, one at a time, into the partition store;
+    offline, the bundled snapshot's extracts are read. Either way every row is checked (``twindata.sources.extracts``)."""
+
+    name: str = "wikidata"
+    needs: tuple[str, ...] = ()
+    description: str = ("P190 statements of the items of each country: asked live from WDQS into the partition store "
+                        "(one query at a time, a partition asked within the freshness window is not asked again), or "
+                        "read from the bundled snapshot offline; checked either way.")
+
+    def partitions(self) -> list[str]:
+        return assigned_codes()
+
+    def refresh(self, context: Context, keys: list[str]) -> dict[str, int]:
+        counts = {"wdqs": 0, "partitions_asked": 0, "partitions_fresh": 0}
+        if context.settings.live:
+            before = context.client.requests_made
+            done = refresh(context.client, context.settings.world_snapshot_path(), keys,
+                           context.settings.wdqs_freshness_days, context.progress)
+            counts = {"wdqs": context.client.requests_made - before,
+                      "partitions_asked": sum(1 for v in done.values() if v != "fresh"),
+                      "partitions_fresh": sum(1 for v in done.values() if v == "fresh")}
+        for key, n in counts.items():
+            context.requests[key] = context.requests.get(key, 0) + n
+        return counts
+
+    def read(self, context: Context, given: Mapping[str, Any], keys: list[str] | None = None) -> WorldSnapshot:
+        """The statements of every stored partition (or of those named), after refreshing the ones not fresh."""
+        self.refresh(context, self.partitions() if keys is None else keys)
+        return read_world_snapshot(context.settings.world_snapshot_path(), keys, lists=False)
+
+    def summary(self, result: WorldSnapshot) -> dict:
+        return {"partitions": len(result.partitions), "statements": len(result.p190),
+                "quarantined": len(result.issues.rows), "snapshot": result.snapshot_id}

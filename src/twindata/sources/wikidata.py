@@ -13,11 +13,12 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, Mapping
 
-from twindata.errors import SourceError
-from twindata.http import WikimediaClient
-from twindata.snapshots import SnapshotMiss
-from twindata.sources import Claim, held_value, in_batches
+from twindata.contract.errors import SourceError
+from twindata.sources.transport.http import WikimediaClient
+from twindata.sources.transport.snapshots import SnapshotMiss
+from twindata.sources import Claim, Context, held_value, in_batches
 
 PROPS = "info|labels|claims"
 PARSER_VERSION = 3  # bump when parsing changes, so that cached entities are parsed again
@@ -309,3 +310,31 @@ def claims(result: FetchResult) -> list[Claim]:
                 source_url=ITEM_URL.format(qid=qid) + "#P190",
                 source_revision=str(entity.revision) if entity.revision else None, snapshot_id=result.snapshot_id))
     return out
+
+
+@dataclass(frozen=True)
+class WikidataEntities:
+    """The Wikidata items of a registry's cities and of the partners their P190 statements name (wbgetentities, 50
+    ids a request), with the ISO codes of their countries; an item whose revision is unchanged comes from the cache."""
+
+    name: str = "wikidata_entities"
+    needs: tuple[str, ...] = ("registry",)
+    description: str = "Wikidata items of the registry's cities and of the partners their P190 names."
+
+    def read(self, context: Context, given: Mapping[str, Any]) -> FetchResult:
+        registry = given[self.needs[0]]
+        client, cache = context.client, context.cache
+        before = client.requests_made
+        qids = [q for q in registry.cities["wikidata_qid"] if q]
+        own = dict(zip(registry.cities["city_id"], registry.cities["wikidata_qid"]))
+        retrieval = {"snapshot_id": client.snapshot.snapshot_id} if client.snapshot else {"retrieved": context.stamp}
+        result = collect(client, qids, [own[k] for k in registry.own_keys() if own[k]], cache)
+        result.retrieval = retrieval
+        context.requests["wikidata"] = client.requests_made - before
+        context.requests["entities_reused"] = cache.entities_reused if cache is not None else 0
+        return result
+
+    def summary(self, result: FetchResult) -> dict:
+        return {"entities": len(result.entities), "missing": sorted(result.missing),
+                "not_in_snapshot": sorted(result.not_in_snapshot),
+                "mode": f"snapshot {result.snapshot_id}" if result.snapshot_id else "live"}

@@ -1,0 +1,80 @@
+"""Tables: ``CoreTables`` (the published tables as reconciled, before the gate, with the gate's two private columns),
+and tables as files: a frame becomes an Arrow table typed by its Table Schema (text in Unicode NFC), then RFC 4180
+CSV and Parquet.
+
+CSV and Parquet of a release come from the same Arrow table, so they hold the same rows. Rows are sorted by the
+primary key so that the same content always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from twindata.contract import schema
+from twindata.contract.issues import Issues
+
+ORIGIN, EXTERNAL = "_origin", "_external"  # which source made a row; the fields an outside source filled
+CSV_OPTIONS = pacsv.WriteOptions(include_header=True, quoting_style="needed", eol="\r\n")
+
+
+@dataclass
+class CoreTables:
+    """The published tables before the gate, and what building them found to report."""
+
+    frames: dict[str, pd.DataFrame]
+    issues: Issues = field(default_factory=Issues)
+
+
+def frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    """A DataFrame with the table's columns in schema order, plus the gate's private columns."""
+    names = schema.columns(table) + [ORIGIN, EXTERNAL]
+    return pd.DataFrame([{n: r.get(n) for n in names} for r in rows], columns=names, dtype=object)
+
+
+def nfc_column(column: pa.Array) -> pa.Array:
+    """A text column in Unicode NFC (``twindata.contract.text``'s rule); any other column as it is."""
+    return pc.utf8_normalize(column, "NFC") if pa.types.is_string(column.type) else column
+
+
+def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
+    """The schema's columns of ``df`` (private columns dropped) as an Arrow table, in the order of ``df``."""
+    arrow_schema = schema.arrow_schema(table)
+    data = {}
+    for f in arrow_schema:  # from_pandas: NaN, NaT and pd.NA are missing values, as None is; text in NFC
+        values = df[f.name].tolist() if f.name in df else [None] * len(df)
+        data[f.name] = nfc_column(pa.array(values, type=f.type, from_pandas=True))
+    return pa.Table.from_pydict(data, schema=arrow_schema)
+
+
+def sorted_arrow(rows: pd.DataFrame | list[dict], table: str) -> pa.Table:
+    """Rows (a frame, or records) as the table's typed Arrow table, in published order."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=schema.columns(table), dtype=object)
+    arrow = to_arrow(frame, table)
+    return arrow.take(sort_order(arrow, table))
+
+
+def sort_order(arrow: pa.Table, table: str) -> pa.Array:
+    """Row order of a published table: by primary key, or by every column where it has none."""
+    key = schema.primary_key(table) or arrow.column_names
+    return pc.sort_indices(arrow, sort_keys=[(k, "ascending") for k in key])
+
+
+def csv_bytes(table: pa.Table) -> bytes:
+    """The table as RFC 4180 CSV (header, quoting where needed, CRLF), in memory."""
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, write_options=CSV_OPTIONS)
+    return sink.getvalue().to_pybytes()
+
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Parquet with the schema's types and docs; fixed options so the same rows give the same bytes."""
+    pq.write_table(table, path, compression="zstd", write_statistics=True, use_dictionary=True,
+                   store_schema=True)

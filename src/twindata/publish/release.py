@@ -1,0 +1,255 @@
+"""Releases: a data package written into a staging folder, checked, then renamed into ``<out>/<package>/<version>/``.
+
+A release holds ``datapackage.json`` (Data Package v2, checksums, provenance), ``data/<table>.csv`` and
+``data/<table>.parquet`` from the same Arrow tables, ``CHANGELOG.md`` and ``changes.json``. Its version follows from
+what changed since the previous release (``twindata.publish.diff``, ``twindata.publish.versioning``); ids the previous release
+published under another name go into the cumulative ``redirects`` table. ``versions.json`` beside the versions
+lists them and is replaced atomically. Identical content publishes nothing and writes nothing. Locking, staging and
+recovery are ``twindata.publish.staging``'s; the checks are ``twindata.publish.verify``'s. A published version is never written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+
+from twindata import __version__
+from twindata.publish import diff
+from twindata.contract import identity
+from twindata.publish import pages as portal
+from twindata.contract import schema
+from twindata.publish import versioning
+from twindata.contract.bundled import schemas_dir
+from twindata.contract.errors import TwindataError
+from twindata.contract.files import fsync_dir, fsync_tree, sha256_file, sha256_files, write_json_atomic
+from twindata.checks.gate import GateResult
+from twindata.publish.staging import package_lock, read_versions, staging_folder, version_entry
+from twindata.contract.tables import csv_bytes, sorted_arrow
+from twindata.publish.outputs import OUTPUTS, Output, by_name
+from twindata.publish.verify import verify_checksums
+
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+def utc_stamp() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+PACKAGE_KEYS = ("name", "title", "description", "homepage", "licenses", "contributors", "sources")
+DERIVED = ("redirects",)  # tables that follow from the previous release, not from the run's inputs
+
+
+@dataclass
+class PublishResult:
+    package: str
+    version: str
+    path: Path
+    published: bool
+    content_sha256: str
+
+
+def schemas_sha256() -> str:
+    return sha256_files(schemas_dir(), sorted(f.name for f in schemas_dir().glob("*.json")))
+
+
+def content_sha256(csv: dict[str, bytes], metadata: dict) -> str:
+    """What decides whether a release is new: the CSV bytes of every table, the schemas that describe them and the
+    package metadata from registry.json (a new licence is a new release)."""
+    h = hashlib.sha256(schemas_sha256().encode())
+    h.update(json.dumps({k: metadata.get(k) for k in PACKAGE_KEYS}, sort_keys=True, ensure_ascii=False).encode())
+    for t in sorted(csv):
+        if t not in DERIVED:
+            h.update(f"\0{t}\0{hashlib.sha256(csv[t]).hexdigest()}".encode())
+    return h.hexdigest()
+
+
+def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock_timeout: float = 600,
+            on_wait: Callable[[str], None] = lambda _: None, base_url: str | None = None, *, created: str | None = None,
+            commit: str | None = None, outputs: tuple[Output, ...] = OUTPUTS,
+            schemas: dict[str, dict] | None = None) -> PublishResult:
+    """Publish the gated tables as the package's next version, unless the latest one holds the same content.
+    ``created`` is the release's time (now by default), ``commit`` the code's; ``outputs`` the file formats;
+    ``schemas`` the Table Schemas the release carries (the published ones by default)."""
+    name = metadata["name"]
+    package_dir = Path(out) / name
+    digest = content_sha256(gated.csv, metadata)
+    with package_lock(package_dir, lock_timeout, on_wait, base_url):
+        versions = read_versions(package_dir)
+        previous = versions.get("latest")
+        latest = next((v for v in versions["versions"] if v["version"] == previous), None)
+        if latest and latest.get("content_sha256") == digest:
+            return PublishResult(name, latest["version"], package_dir / latest["version"], False, digest)
+        old_tables, old_schemas = diff.release_tables(package_dir / latest["path"]) if latest else ({}, {})
+        tables, csv = dict(gated.tables), dict(gated.csv)
+        renamed = identity.renamed_ids(old_tables, tables)
+        earlier = old_tables["redirects"].to_pylist() if "redirects" in old_tables else []
+        following = identity.follow(_redirects_table(earlier + _redirect_rows(renamed, "0.0.0", old_tables)))
+        schemas = schemas or {t: resource_schema(t) for t in schema.published_tables()}
+        data_tables = {t: a for t, a in tables.items() if t not in DERIVED}
+        changes = diff.compare({t: a for t, a in old_tables.items() if t not in DERIVED}, old_schemas, data_tables,
+                               schemas, following)
+        if latest:
+            level, reasons = versioning.bump(changes)
+            if renamed:
+                level = versioning.higher(level, "minor")
+                reasons.append(f"{sum(len(m) for m in renamed.values())} id(s) renamed (listed in redirects)")
+            level, reasons = (level, reasons) if level else ("patch", ["package metadata (registry.json) changed"])
+        else:
+            level, reasons = None, [", ".join(f"{a.num_rows} {t} rows" for t, a in data_tables.items())]
+        version = versioning.next_version(previous, level)
+        target = package_dir / version
+        if target.exists():
+            raise TwindataError(f"{target}: version {version} exists already; a published release is never overwritten")
+        added = _redirect_rows(renamed, version, old_tables)
+        identity.check_never_reused(earlier + added, tables)
+        tables["redirects"] = _redirects_table(earlier + added)
+        csv["redirects"] = csv_bytes(tables["redirects"])
+        if "redirects" in old_tables or added:
+            changes.update(diff.compare({"redirects": old_tables.get("redirects")} if "redirects" in old_tables else {},
+                                        old_schemas, {"redirects": tables["redirects"]}, schemas))
+        with staging_folder(package_dir) as staging:
+            return _write(staging, target, tables, csv, schemas, metadata, provenance, digest, versions, latest, base_url,
+                          {"from": previous, "to": version, "bump": level, "reasons": reasons,
+                           "tables": changes if latest else {},  # a first release's rows are its data, not changes
+                           "renamed": added, "contract": _contract_change(previous)},
+                          created or utc_stamp(), commit, outputs)
+
+
+def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenance, digest, versions, latest,
+           base_url: str | None, record: dict, created: str, commit: str | None,
+           outputs: tuple[Output, ...]) -> PublishResult:
+    package_dir = staging.parent
+    (staging / "data").mkdir()
+    order = [t for t in schema.published_tables() if t in tables]
+    data_files = []
+    for output in outputs:
+        for t in order:
+            path = staging / "data" / f"{t}.{output.extension}"
+            output.write(tables[t], csv[t], path)
+            data_files.append(portal.ReleaseFile(f"data/{t}.{output.extension}", output.name, path.stat().st_size,
+                                                 sha256_file(path), tables[t].num_rows))
+    shipped = {k: v for k, v in record.items() if k not in ("renamed", "contract")}
+    (staging / "changes.json").write_text(json.dumps(shipped, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    earlier = (package_dir / latest["path"] / "CHANGELOG.md").read_text(encoding="utf-8") if latest else ""
+    entry = _changelog_entry(metadata["name"], record, created)
+    changelog = entry + earlier.split("\n", 2)[-1] if earlier else entry
+    (staging / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
+    info = portal.ReleaseInfo(metadata, record["to"], created, digest, provenance, tables,
+                              {t: schemas[t] for t in order}, data_files, changelog)
+    (staging / "index.html").write_bytes(portal.landing_page(info))
+    (staging / "CITATION.cff").write_bytes(portal.citation_cff(info))
+    files = {f: f"sha256:{sha256_file(staging / f)}" for f in ("CHANGELOG.md", "changes.json", "index.html", "CITATION.cff")}
+    descriptor = _descriptor(metadata, record["to"], created, data_files, schemas, by_name(outputs), {
+        **provenance, "git_commit": commit, "content_sha256": digest, "previous_version": record["from"],
+        "files": files, "portal": portal.portal_metadata(metadata, tables)})
+    (staging / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    portal.write_zip(staging, info.zip_name)
+    this = {"version": record["to"], "created": created, "path": target.name}
+    listed = [(v, package_dir / v["path"]) for v in versions["versions"]] + [(this, staging)]
+    from twindata.publish.dcat import dcat_files  # rdflib, only when a release is written
+
+    described = dcat_files(portal.dcat_package(descriptor, listed), base_url)
+    for name, data in described.items():
+        (staging / name).write_bytes(data)
+    (staging / portal.SELF).write_bytes(portal.sha256sums(staging))
+    problems = verify_checksums(staging)  # the gate validated the rows; here: every file as written
+    if problems:
+        raise TwindataError(f"{staging}: the staged release fails its own check: {problems[0].line()}")
+    fsync_tree(staging)
+    staging.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
+    os.rename(staging, target)
+    fsync_dir(package_dir)
+    versions["versions"].append(version_entry(target, descriptor))
+    versions["latest"] = record["to"]
+    write_json_atomic(package_dir / "versions.json", versions)
+    portal.write_package_page(package_dir, versions, base_url, described)  # this version is the latest: same DCAT
+    return PublishResult(metadata["name"], record["to"], target, True, digest)
+
+
+def _redirect_rows(renamed: dict[str, dict[str, str]], version: str, old_tables: dict) -> list[dict]:
+    contract_1 = bool(old_tables) and "crosswalk" not in old_tables
+    rows = []
+    for table, mapping in sorted(renamed.items()):
+        for old, new in sorted(mapping.items()):
+            if contract_1:
+                reason = "data contract 2.0: global ids (Wikidata QIDs, else provisional ids) and unordered pairs"
+            elif table == "cities" and old.startswith(identity.PROVISIONAL):
+                reason = "the city's Wikidata QID became known"
+            elif table == "cities":
+                reason = "the registry's key now maps to another city id"
+            else:
+                reason = "the id of one of its cities changed"
+            rows.append({"table": table, "old_id": old, "new_id": new, "since_version": version, "reason": reason})
+    return rows
+
+
+def _redirects_table(rows: list[dict]) -> pa.Table:
+    return sorted_arrow(rows, "redirects")
+
+
+def _contract_change(previous: str | None) -> list[str]:
+    """The contract's summary, where this release is the first of the package under the current contract."""
+    if previous is None or int(previous.split(".")[0]) >= schema.contract_version():
+        return []
+    return list(schema.package_metadata()["contract"]["summary"])
+
+
+def _contract_note(record: dict) -> str:
+    if not record.get("contract"):
+        return ""
+    lines = [f"Data contract {schema.contract_version()}.0: what changed for users of the tables.\n"]
+    lines += [f"- {line}" for line in record["contract"]]
+    return "\n".join(lines) + "\n\n"
+
+
+def _renamed_note(record: dict, limit: int = 200) -> str:
+    renamed = record.get("renamed") or []
+    if not renamed:
+        return ""
+    lines = [f"Renamed ids ({len(renamed)}; data/redirects.csv lists them all, with the reason):\n"]
+    lines += [f"- {r['table']}: {diff.md(r['old_id'])} → {diff.md(r['new_id'])}" for r in renamed[:limit]]
+    if len(renamed) > limit:
+        lines.append(f"- … and {len(renamed) - limit} more")
+    return "\n".join(lines) + "\n\n"
+
+
+def resource_schema(table: str) -> dict:
+    """A published table's Table Schema as a release's resource carries it."""
+    descriptor = schema.table_schema(table)
+    descriptor.pop("$schema", None)
+    return descriptor
+
+
+def _changelog_entry(package: str, record: dict, created: str) -> str:
+    head = f"# Changelog of {package}\n\n"
+    why = "; ".join(record["reasons"])
+    level = f"{record['bump'].upper()} release" if record["bump"] else "First release"
+    since = f" since {record['from']}" if record["from"] else ""
+    return (f"{head}## {record['to']} ({created[:10]})\n\n{level}{since}: {why}.\n\n{_contract_note(record)}"
+            f"{_renamed_note(record)}{diff.render(record['tables']) if record['from'] else ''}\n")
+
+
+def _descriptor(metadata: dict, version: str, created: str, data_files: list, schemas: dict[str, dict],
+                outputs: dict[str, Output], provenance: dict) -> dict:
+    package = schema.package_metadata()
+    resources = []
+    for f in data_files:
+        table, output = f.path.split("/")[-1].rsplit(".", 1)[0], outputs[f.format]
+        resource = {"name": output.resource_name(table), "type": "table", "path": f.path, "format": f.format,
+                    "mediatype": output.media_type, "title": schemas[table].get("title"),
+                    "description": schemas[table].get("description"), "hash": f"sha256:{f.sha256}",
+                    **output.describe(f.bytes), "schema": schemas[table]}
+        resources.append(resource)
+    sources = metadata.get("sources", []) + package["sources"]
+    descriptor = {"$schema": PROFILE, "name": metadata["name"], "title": metadata["title"],
+                  "description": metadata.get("description"), "version": version, "created": created,
+                  "homepage": metadata.get("homepage"), "keywords": ["town twinning", "sister cities", "partnerships"],
+                  "licenses": metadata["licenses"], "contributors": metadata.get("contributors"), "sources": sources,
+                  "resources": resources,
+                  "twindata": {"generator": f"twindata {__version__}", "schemas_sha256": schemas_sha256(), **provenance}}
+    return {k: v for k, v in descriptor.items() if v is not None}  # optional properties the registry leaves out

@@ -1,0 +1,114 @@
+"""Load a published table into pandas, as researchers use it: ``twindata.load("partnerships", release=...)``.
+
+``release`` is a release folder or a package folder (then ``version`` picks one, "latest" by default), as a local
+path or an http(s) URL. Every file read is checked against the sha256 its release lists before it is used, and a
+download is bounded in size. The frame has the schema's types (integers as nullable ``Int64``, booleans as
+``boolean``, numbers as ``Float64``, dates as ``datetime.date``) and the schema in ``df.attrs``: ``descriptions``
+(field → description), ``schema`` (the Table Schema), ``source`` (where the file came from), ``version``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import requests
+
+from twindata.contract.errors import TwindataError
+from twindata.contract.files import safe_path
+from twindata.contract.schema import ARROW_TYPES
+
+MAX_BYTES = 4 << 30  # a download larger than this is refused, whatever its server says
+TIMEOUT = 60
+_NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.float64(): pd.Float64Dtype()}
+
+
+def load(table: str, release: str | Path = "releases", version: str = "latest", format: str = "parquet") -> pd.DataFrame:
+    """One table of a release as a typed DataFrame, its file checked against the release's sha256."""
+    base, descriptor = _release(str(release), version)
+    name = table if format == "csv" else f"{table}-parquet"
+    resource = next((r for r in descriptor.get("resources", []) if r.get("name") == name), None)
+    if resource is None:
+        tables = sorted({r["name"].removesuffix("-parquet") for r in descriptor.get("resources", [])})
+        raise TwindataError(f"{base}: no table {table!r} in {format} (tables: {', '.join(tables)})")
+    url = _join(base, resource["path"])
+    data = _read(url, expected=str(resource.get("hash", "")).removeprefix("sha256:"))
+    fields = resource["schema"]["fields"]
+    if format == "csv":
+        arrow = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
+            column_types={f["name"]: ARROW_TYPES.get(f["type"], pa.string()) for f in fields}, strings_can_be_null=True,
+            true_values=["true"], false_values=["false"]))
+    else:
+        arrow = pq.read_table(io.BytesIO(data))
+    frame = arrow.to_pandas(types_mapper=_NULLABLE.get, date_as_object=True)
+    frame.attrs.update(descriptions={f["name"]: f.get("description", "") for f in fields}, schema=resource["schema"],
+                       source=url, version=descriptor.get("version"))
+    return frame
+
+
+def _release(release: str, version: str) -> tuple[str, dict]:
+    """The release folder's location and its datapackage.json: ``release`` itself when it holds one, else the
+    version that the package folder's versions.json names."""
+    try:
+        return release, json.loads(_read(_join(release, "datapackage.json"), probe=True))
+    except FileNotFoundError:
+        pass
+    try:
+        versions = json.loads(_read(_join(release, "versions.json")))
+    except FileNotFoundError:
+        raise TwindataError(f"{release}: neither a release (datapackage.json) nor a package folder (versions.json)")
+    wanted = versions.get("latest") if version == "latest" else version
+    entry = next((v for v in versions.get("versions", []) if v.get("version") == wanted), None)
+    if entry is None:
+        raise TwindataError(f"{release}: no version {wanted!r} (versions: "
+                            f"{', '.join(v.get('version', '?') for v in versions.get('versions', []))})")
+    base = _join(release, entry["path"])
+    return base, json.loads(_read(_join(base, "datapackage.json")))
+
+
+def _join(base: str, path: str) -> str:
+    if not safe_path(path):
+        raise TwindataError(f"{base}: the release names a file outside itself: {path!r}")
+    return f"{base.rstrip('/')}/{path}"
+
+
+def _read(location: str, expected: str | None = None, probe: bool = False) -> bytes:
+    """The bytes at a path or http(s) URL, checked against ``expected`` (sha256) when given."""
+    if location.startswith(("http://", "https://")):
+        data = _download(location, probe)
+    elif "://" in location:
+        raise TwindataError(f"{location}: only local paths and http(s) URLs are read")
+    else:
+        path = Path(location)
+        if not path.is_file():
+            raise FileNotFoundError(location)
+        data = path.read_bytes()
+    if expected and hashlib.sha256(data).hexdigest() != expected:
+        raise TwindataError(f"{location}: sha256 differs from the release's datapackage.json (the file was changed)")
+    return data
+
+
+def _download(url: str, probe: bool) -> bytes:
+    try:
+        with requests.get(url, stream=True, timeout=TIMEOUT) as response:
+            if response.status_code == 404:
+                raise FileNotFoundError(url)
+            if response.status_code != 200:
+                raise TwindataError(f"{url}: HTTP {response.status_code}")
+            chunks, size = [], 0
+            for chunk in response.iter_content(1 << 20):
+                size += len(chunk)
+                if size > MAX_BYTES:
+                    raise TwindataError(f"{url}: larger than {MAX_BYTES} bytes; not read")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except requests.RequestException as exc:
+        if probe:
+            raise FileNotFoundError(url) from None
+        raise TwindataError(f"{url}: {type(exc).__name__}: {exc}") from None

@@ -1,0 +1,143 @@
+"""Reconcile the world's twinning network: Wikidata's P190 statements, Wikipedia's lists and the cities' own
+registries into the published tables of data contract 2.
+
+The rules, never a guess:
+- A city is its QID where the source gives one; a name without one is resolved by ``twindata.reconcile.places``
+  (exactly one candidate in that country, else ``ambiguous`` and held back, else a provisional id).
+- Country strings are read by ``twindata.contract.countries``; a historical, unrecognised or unknown country is an
+  ``unresolved`` country_code.
+- The same name on both sides of a pair (Eisenberg–Eisenberg) is ``ambiguous``: two places of one name, or an error.
+- Every claim is one assertion; claims of one pair collapse into one partnership (``twindata.reconcile.claims``:
+  phases, reciprocity from directed claims only, confidence, licence layers).
+- A registry's rows are the confirmed tier; its cities' unconfirmed partnerships are listed in data_issues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from twindata.contract.countries import country
+from twindata.contract.identity import Crosswalk
+from twindata.contract.issues import Issues
+from twindata.contract.tables import EXTERNAL, ORIGIN, CoreTables, frame
+from twindata.reconcile.claims import build_partnerships
+from twindata.reconcile import places as named_places
+from twindata.reconcile.places import Places, resolve, same_name
+from twindata.sources import Claim, wikipedia
+from twindata.sources import registry as registry_source
+from twindata.sources.registry import Registry
+from twindata.sources.extracts import WorldSnapshot
+
+
+
+def reconcile(snapshot: WorldSnapshot, registries: list[Registry]) -> CoreTables:
+    """The core tables of the world package."""
+    issues = Issues(list(snapshot.issues.rows))
+    crosswalk = Crosswalk()
+    places = Places()
+    for reg in registries:
+        for c in reg.cities.to_dict("records"):
+            city = crosswalk.add(reg.name, c["city_id"], c["wikidata_qid"])
+            places.know(city, c["name"], c["country_code"], c["country_code"], "registry", qid=c["wikidata_qid"])
+            for label in (c["name"], c["local_name"]):
+                places.index(city, label, c["country_code"])
+    for r in snapshot.p190:  # every QID the Wikidata rows give, with its label and country
+        for side in ("subject", "partner"):
+            qid = r[f"{side}_qid"]
+            if qid:
+                places.know(qid, r[f"{side}_label"], country(r[f"{side}_country"]).code, r[f"{side}_country"],
+                            "wikidata", r[f"{side}_latitude"], r[f"{side}_longitude"], r[f"{side}_population"], qid)
+    focus = {crosswalk.resolve((reg.name, key)) for reg in registries for key in reg.own_keys()}
+    claims = [c for reg in registries for c in registry_source.claims(reg)]
+    claims += _wikidata_claims(snapshot, places, issues)
+    claims += _wikipedia_claims(snapshot, places, issues)
+    partnerships, assertions = build_partnerships(claims, crosswalk, issues, focus)
+    named = set(partnerships["city_a_id"]) | set(partnerships["city_b_id"])
+    cities = named_places.cities(places, named, issues)
+    rows = [{**r, ORIGIN: "registry", EXTERNAL: ()} for r in crosswalk.rows()]
+    rows += [{"registry": source, "local_key": key, "city_id": city, ORIGIN: "registry", EXTERNAL: ()}
+             for (source, key), city in sorted(places.resolved.items()) if city in named]
+    return CoreTables({"cities": cities, "partnerships": partnerships, "assertions": assertions,
+                       "images": frame("images", []), "crosswalk": frame("crosswalk", rows)}, issues)
+
+
+def _wikidata_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) -> list[Claim]:
+    claims = []
+    for r in snapshot.p190:
+        record = r["assertion_id"]
+        if not (r["subject_qid"] and r["partner_qid"]) and same_name(
+                record, r["subject_label"], r["subject_country"], r["partner_label"], r["partner_country"],
+                "wikidata", issues):
+            continue
+        ends = []
+        for side, side_field in (("subject", "stated_by_city_id"), ("partner", "partner_city_id")):
+            qid = r[f"{side}_qid"]
+            ends.append(qid or resolve(places, r["extract"], "wikidata", r[f"{side}_label"], r[f"{side}_country"],
+                                        issues, record, side_field, r[f"{side}_latitude"], r[f"{side}_longitude"],
+                                        r[f"{side}_population"]))
+        if None in ends:
+            continue
+        extract = snapshot.extract(r["extract"])
+        subject_item = r["subject_qid"] and f"https://www.wikidata.org/wiki/{r['subject_qid']}"
+        claims.append(Claim(
+            record, "wikidata", f"Wikidata P190 ({r['extract']})", ends[0], ends[1],
+            start_year=r["start_year"], end_year=r["end_year"], wikidata_rank=r["rank"],
+            reference_count=r["reference_count"], source_url=subject_item or extract.get("url") or "https://www.wikidata.org/",
+            source_revision=extract.get("retrieved"), snapshot_id=snapshot.snapshot_id, directed=r["directed"],
+            note=None if r["directed"] else "the extract names the pair without saying which item states it"))
+    return claims
+
+
+def _wikipedia_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) -> list[Claim]:
+    claims, seen = [], set()
+    extract = snapshot.extract("wikipedia")
+    for r in snapshot.pairs:
+        parts = (r["city1"], r["country1"] or "", r["city2"], r["country2"] or "")
+        record = "wikipedia:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+        if record in seen or same_name(record, r["city1"], r["country1"], r["city2"], r["country2"], "wikipedia",
+                                        issues):
+            continue
+        seen.add(record)
+        a = resolve(places, "wikipedia", "wikipedia", r["city1"], r["country1"], issues, record, "stated_by_city_id")
+        b = resolve(places, "wikipedia", "wikipedia", r["city2"], r["country2"], issues, record, "partner_city_id")
+        if a is None or b is None:
+            continue
+        claims.append(Claim(
+            record, "wikipedia", wikipedia.NAME, a, b, source_url=wikipedia.URL,
+            source_revision=extract.get("retrieved"), snapshot_id=snapshot.snapshot_id, directed=False,
+            note="the list names the pair without saying which city states it"))
+    return claims
+
+
+def measures(tables: dict) -> dict:
+    """What a world release holds, for its description and the README: partnerships, cities, the share of cities
+    with a QID per source layer, reciprocity, assertions per source, ambiguous and unresolved counts."""
+    p = tables["partnerships"].to_pydict()
+    c = tables["cities"].to_pydict()
+    a = tables["assertions"].column("source").to_pylist()
+    kinds = tables["data_issues"].column("kind").to_pylist()
+    directed = [x or y for x, y in zip(p["stated_by_city_a"], p["stated_by_city_b"])]
+    both = sum(1 for x, y in zip(p["stated_by_city_a"], p["stated_by_city_b"]) if x and y)
+    qid_share = {}
+    for layer in ("registry", "wikidata", "wikipedia"):
+        named = [q for q, ls in zip(c["wikidata_qid"], c["layers"]) if layer in ls.split()]
+        qid_share[layer] = round(sum(1 for q in named if q) / len(named), 3) if named else None
+    return {"partnerships": len(p["partnership_id"]),
+            "confirmed": sum(1 for v in p["confidence"] if v == "confirmed"),
+            "cities": len(c["city_id"]), "cities_with_qid": sum(1 for q in c["wikidata_qid"] if q),
+            "qid_share_by_layer": qid_share,
+            "stated_by_a_city": sum(directed), "reciprocal": both,
+            "assertions_by_source": {s: a.count(s) for s in sorted(set(a))},
+            "ambiguous": kinds.count("ambiguous"), "unresolved": kinds.count("unresolved")}
+
+
+def describe(m: dict) -> str:
+    """The measures as the sentences a package's description carries."""
+    share = ", ".join(f"{layer} {v:.0%}" for layer, v in m["qid_share_by_layer"].items() if v is not None)
+    sources = ", ".join(f"{n} {s}" for s, n in m["assertions_by_source"].items())
+    return (f" This release: {m['partnerships']} partnerships ({m['confirmed']} confirmed by a city's records) between "
+            f"{m['cities']} cities, {m['cities_with_qid']} of them with a Wikidata QID (share with a QID among the cities "
+            f"each layer names: {share}). Of the {m['stated_by_a_city']} partnerships a Wikidata statement or a registry "
+            f"states from a side, {m['reciprocal']} are stated from both sides. Assertions: {sources}. "
+            f"{m['ambiguous']} claims held back as ambiguous and {m['unresolved']} unresolved facts are listed in "
+            "data_issues.")

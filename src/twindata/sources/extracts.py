@@ -1,0 +1,118 @@
+"""The world package's sources: Wikidata's P190 statements in partitions (one per subject country) and the pairs of
+Wikipedia's twin-town lists, read from a snapshot folder (the bundled one, or the partitions a live run stored).
+
+A snapshot folder holds ``manifest.json`` (each file's sha256, rows, licence and extract), ``wikidata/<CC>.csv``
+(schemas/input-wikidata-p190.json) and ``wikipedia/*.csv`` (schemas/input-wikipedia-pairs.json). Every file is
+checked against its sha256 and read through the compiled checks: a row that breaks them is quarantined with its
+reason, never dropped unsaid. Turning the rows into ids and claims belongs in ``twindata.reconcile.network``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from twindata.contract.errors import SourceError
+from twindata.contract.files import inside, read_json, sha256_file
+from twindata.contract.issues import Issues
+from twindata.contract.schema import table_schema
+from twindata.checks.validator import check, compile_schema, read_text
+
+P190 = "input-wikidata-p190"
+PAIRS = "input-wikipedia-pairs"
+
+
+@dataclass
+class WorldSnapshot:
+    """The rows of a world snapshot, typed, and what was quarantined reading them."""
+
+    folder: Path
+    manifest: dict
+    p190: list[dict] = field(default_factory=list)
+    pairs: list[dict] = field(default_factory=list)
+    issues: Issues = field(default_factory=Issues)
+
+    @property
+    def snapshot_id(self) -> str:
+        return self.manifest.get("snapshot_id", "")
+
+    @property
+    def partitions(self) -> list[str]:
+        return sorted(f["partition"] for f in self.manifest["files"] if f.get("partition"))
+
+    def extract(self, name: str) -> dict:
+        return self.manifest.get("extracts", {}).get(name, {})
+
+
+def read_world_snapshot(folder: Path, partitions: list[str] | None = None, lists: bool = True) -> WorldSnapshot:
+    """Every file of the snapshot (or only the Wikidata partitions named; without Wikipedia's lists where ``lists``
+    is false), checked and typed: the files of one table are read one by one and checked as one table, in one
+    pass."""
+    folder = Path(folder)
+    manifest = read_json(folder / "manifest.json", "world snapshot manifest")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        raise SourceError(f"{folder / 'manifest.json'}: not a world snapshot manifest (it needs a list of files)")
+    snap = WorldSnapshot(folder, manifest)
+    chosen = {P190: [], PAIRS: []}
+    for entry in manifest["files"]:
+        if partitions is not None and entry.get("partition") and entry["partition"] not in partitions:
+            continue
+        table = P190 if entry.get("partition") or str(entry.get("path", "")).startswith("wikidata/") else PAIRS
+        if lists or table == P190:
+            chosen[table].append(entry)
+    snap.p190 = read_rows(folder, chosen[P190], P190, snap.issues)
+    snap.pairs = read_rows(folder, chosen[PAIRS], PAIRS, snap.issues)
+    return snap
+
+
+def read_rows(folder: Path, entries: list[dict], table: str, issues: Issues) -> list[dict]:
+    """The rows of the snapshot files that pass their Table Schema; the others as quarantined_row issues, named by
+    file and row."""
+    compiled = compile_schema(table, table_schema(table))
+    texts, where = [], []
+    for entry in entries:
+        path = _inside(folder, entry)
+        if sha256_file(path) != entry.get("sha256"):
+            raise SourceError(f"{path}: sha256 differs from the snapshot's manifest; the snapshot was changed after it "
+                              "was written")
+        text = read_text(path, compiled)
+        if text is None:
+            raise SourceError(f"{path}: not plain UTF-8 CSV with the header {','.join(compiled.names)}")
+        texts.append(text)
+        where += [(entry["path"], row) for row in range(2, text.num_rows + 2)]
+    if not texts:
+        return []
+    checked = check(compiled, pa.concat_tables(texts), typed=True)
+    bad = {}
+    for e in checked.errors:
+        bad.setdefault(e.row - 2, e)
+    source = "wikipedia" if table == PAIRS else "wikidata"
+    names = compiled.names
+    rows = []
+    for i, values in enumerate(zip(*(checked.values[n] for n in names))):
+        if i in bad:
+            e, (file, row) = bad[i], where[i]
+            issues.add("quarantined_row", "assertions", f"{file} row {row}", e.field, e.value, source,
+                       f"{e.rule}: {e.message}")
+            continue
+        rows.append(dict(zip(names, values)))
+    return rows
+
+
+def combined(statements: WorldSnapshot, lists: WorldSnapshot) -> WorldSnapshot:
+    """One snapshot of Wikidata's statements (a partition store, or the bundled extracts) and Wikipedia's lists (the
+    bundled ones): the first one's id and partitions, both ones' rows and quarantined rows, every extract named."""
+    extracts = dict(statements.manifest.get("extracts", {}))
+    if lists.extract("wikipedia"):
+        extracts["wikipedia"] = lists.extract("wikipedia")
+    return WorldSnapshot(statements.folder, {**statements.manifest, "extracts": extracts}, statements.p190,
+                         lists.pairs, Issues(statements.issues.rows + lists.issues.rows))
+
+
+def _inside(folder: Path, entry: dict) -> Path:
+    path = folder / str(entry.get("path", ""))
+    if not inside(folder, str(entry.get("path", ""))) or not path.is_file():
+        raise SourceError(f"{folder / 'manifest.json'}: file {entry.get('path')!r} is not a file inside the snapshot")
+    return path

@@ -1,0 +1,32 @@
+"""Wikipedia's lists of twin towns and sister cities: the pairs a scrape of English Wikipedia's list pages names
+(city and country strings only, CC BY-SA 4.0, Wikipedia contributors), read from the bundled world snapshot (or the
+world snapshot the settings name). The lists have no live source here. Turning names into cities is
+``twindata.reconcile.places``'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from twindata.contract.bundled import world_snapshot
+from twindata.sources import Context
+from twindata.sources.extracts import WorldSnapshot, read_world_snapshot
+
+URL = "https://en.wikipedia.org/wiki/Lists_of_twin_towns_and_sister_cities"
+NAME = "Wikipedia: lists of twin towns and sister cities"
+
+
+@dataclass(frozen=True)
+class WikipediaLists:
+    """The pairs of Wikipedia's lists, checked against schemas/input-wikipedia-pairs.json."""
+
+    name: str = "wikipedia"
+    needs: tuple[str, ...] = ()
+    description: str = "Pairs of English Wikipedia's lists of twin towns and sister cities (names and country strings)."
+
+    def read(self, context: Context, given: Mapping[str, Any]) -> WorldSnapshot:
+        return read_world_snapshot(context.settings.world_snapshot or world_snapshot(), partitions=[])
+
+    def summary(self, result: WorldSnapshot) -> dict:
+        return {"pairs": len(result.pairs), "quarantined": len(result.issues.rows), "snapshot": result.snapshot_id}

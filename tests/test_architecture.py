@@ -1,0 +1,118 @@
+"""The house: the library's stages import each other in one direction only, never Dagster and never in a circle;
+the declared packages, outputs and policies are what the CLI and Dagster run; and the releases both packages publish
+are, byte for byte, those of the code before the library was split into stages."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from twindata.packages import PACKAGES
+from twindata.publish.outputs import OUTPUTS
+
+from release_reference import REFERENCE, library_versions
+
+LIBRARY = Path(__file__).resolve().parents[1] / "src" / "twindata"
+# each stage may import the stages before it, never one after it
+LAYERS = [("contract",), ("checks", "settings"), ("sources",), ("context", "reconcile"), ("publish", "read"),
+          ("packages",), ("cli",)]
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(LIBRARY.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports() -> dict[str, set[str]]:
+    """Every module of the library and the library modules it imports (anywhere in it, functions included)."""
+    modules = {_module(p): p for p in LIBRARY.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                          for a in node.names}
+        graph[name] = {m for m in found if m in modules and m != name}
+    return graph
+
+
+def _stage(module: str) -> int | None:
+    parts = module.split(".")
+    if len(parts) < 2:
+        return None  # the package itself: its version, and the loader's shortcut
+    return next(i for i, names in enumerate(LAYERS) if parts[1] in names)
+
+
+def test_no_module_of_the_library_imports_another_in_a_circle():
+    graph = _imports()
+    index, low, stack, cycles, counter = {}, {}, [], [], [0]
+
+    def visit(v):  # Tarjan's strongly connected components
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    assert cycles == []
+
+
+def test_each_stage_imports_only_the_stages_before_it():
+    wrong = [(a, b) for a, targets in _imports().items() for b in targets
+             if _stage(a) is not None and _stage(b) is not None and _stage(b) > _stage(a)]
+    assert wrong == []
+
+
+def test_the_library_never_imports_dagster():
+    for path in LIBRARY.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n == "dagster" or n.startswith("dagster.") or n.startswith("dagster_") for n in names), path
+
+
+def test_every_module_says_what_belongs_in_it():
+    for path in [*LIBRARY.rglob("*.py"), *(LIBRARY.parents[1] / "pipelines").glob("*.py")]:
+        assert ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))), path
+
+
+def test_the_declared_packages_name_their_sources_and_outputs_once():
+    for package in PACKAGES.values():
+        names = [s.name for s in package.sources]
+        assert len(set(names)) == len(names)
+        for source in package.sources:  # a source reads only what a source before it gave
+            assert set(source.needs) <= set(names[:names.index(source.name)]), source.name
+        assert package.outputs == OUTPUTS
+    assert len({o.name for o in OUTPUTS}) == len({o.extension for o in OUTPUTS}) == len(OUTPUTS)
+
+
+def test_both_releases_are_byte_for_byte_those_of_before_the_split(published):
+    reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    if reference["libraries"] != library_versions():
+        pytest.skip(f"the reference was written with {reference['libraries']}; installed: {library_versions()}")
+    files = {p.relative_to(published).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted(published.rglob("*")) if p.is_file() and p.name != ".lock"}
+    assert files == reference["files"]
