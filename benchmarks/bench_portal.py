@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
-
 from report import save_report
 
 PY = sys.executable

@@ -18,15 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from wikimedia_server import LoopbackWikimedia  # noqa: E402
+from report import save_report  # noqa: E402
 from test_faults import _bielefeld_registry  # noqa: E402
 
-from twindata.sources.transport.http import WikimediaClient  # noqa: E402
 from twindata.packages import run_configured as run  # noqa: E402
 from twindata.settings import load_settings  # noqa: E402
 from twindata.sources import commons, wikidata  # noqa: E402
+from twindata.sources.transport.http import WikimediaClient  # noqa: E402
 
-from report import save_report  # noqa: E402
+from wikimedia_server import LoopbackWikimedia  # noqa: E402
 
 RECORDED_TITLES = ["File:Foobar.jpg", "File:Helene_Fischer_2010.jpg", "File:Apple_Lisa2-IMG_1517.jpg",
                    "File:Douglas adams portrait cropped.jpg"]

@@ -74,10 +74,10 @@ DAGSTER = """
 import sys
 from dagster import DagsterInstance
 from pipelines.definitions import defs
-from pipelines.resources import TwindataSettings
+from pipelines.resources import TwindataRun, TwindataSettings
 with DagsterInstance.ephemeral() as instance:
     result = defs.resolve_job_def("twinning_release_job").execute_in_process(
-        instance=instance, resources={"settings": TwindataSettings(out=sys.argv[1])})
+        instance=instance, resources={"settings": TwindataSettings(out=sys.argv[1]), "run": TwindataRun()})
 assert result.success
 """
 

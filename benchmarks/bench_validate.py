@@ -35,7 +35,8 @@ FINDINGS = """
 import json, sys
 from pathlib import Path
 from twindata.contract import schema
-from twindata.checks.validator import compile_schema, finding, {function}
+from twindata.checks.compiled import compile_schema
+from twindata.checks.reference import finding, {function}
 folder = Path(sys.argv[1])
 compiled = {{t: compile_schema(t, schema.table_schema(t)) for t in {tables!r}}}
 found = {function}(compiled, {{t: folder / f"{{t}}.csv" for t in compiled}})

@@ -62,11 +62,11 @@ def changed_snapshot(folder: Path) -> None:
 def live_requests(work: Path) -> dict:
     """A live world run against the loopback WDQS; the requests it made, and the replay of what it stored."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from wikimedia_server import LoopbackWikimedia, sparql_bindings
-
     from twindata.contract.bundled import world_snapshot
     from twindata.contract.countries import country
     from twindata.sources.extracts import read_world_snapshot
+
+    from wikimedia_server import LoopbackWikimedia, sparql_bindings
 
     rows = [r for r in read_world_snapshot(world_snapshot()).p190 if r["subject_qid"] and r["partner_qid"]]
     with LoopbackWikimedia() as server:

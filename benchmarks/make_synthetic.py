@@ -19,10 +19,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from twindata.publish import release
-from twindata.contract import schema
 from twindata.checks.gate import GateResult
+from twindata.contract import schema
 from twindata.contract.tables import csv_bytes, sort_order
+from twindata.publish import release
 
 TYPES = ["twinning", "friendship", "project_partnership", "solidarity_partnership", "contact"]
 COUNTRIES = ["DE", "FR", "GB", "PL", "IT", "ES", "US", "CN", "TR", "UA"]

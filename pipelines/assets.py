@@ -8,17 +8,29 @@ partitions it is asked for; the steps after it read its whole store themselves (
 not passed on as one value).
 """
 
-from dagster import (AssetExecutionContext, AssetIn, AssetKey, AssetOut, BackfillPolicy, MaterializeResult,
-                     MetadataValue, Output, StaticPartitionsDefinition, TableColumn, TableColumnConstraints,
-                     TableSchema, asset, multi_asset)
+from dagster import (
+    AssetExecutionContext,
+    AssetIn,
+    AssetKey,
+    AssetOut,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    Output,
+    StaticPartitionsDefinition,
+    TableColumn,
+    TableColumnConstraints,
+    TableSchema,
+    asset,
+    multi_asset,
+)
 
+from pipelines import checks
+from pipelines.resources import TwindataRun, TwindataSettings
 from twindata import packages
 from twindata.checks import gate
 from twindata.contract import schema
 from twindata.packages import Package
-
-from pipelines import checks
-from pipelines.resources import TwindataRun, TwindataSettings
 
 TABLES = [t for t in schema.published_tables() if t != "redirects"]  # redirects follow from the previous release
 for _table in schema.published_tables():  # a schema the compiled checks cannot hold stops the code location loading

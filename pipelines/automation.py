@@ -8,14 +8,23 @@
   first evaluation only records it). Starts switched off.
 """
 
-from dagster import (AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, ScheduleEvaluationContext,
-                     SensorEvaluationContext, SkipReason, define_asset_job, schedule, sensor)
-
-from twindata.packages import Package
-from twindata.sources.registry import registry_digest
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SensorEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    schedule,
+    sensor,
+)
 
 from pipelines.assets import key, partitioned
 from pipelines.resources import TwindataSettings
+from twindata.packages import Package
+from twindata.sources.registry import registry_digest
 
 
 def jobs(package: Package) -> list:

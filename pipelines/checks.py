@@ -5,7 +5,7 @@ check (an error in a registry's own data) stops the release; the warning fails, 
 to quarantine outside data.
 """
 
-from typing import Callable
+from collections.abc import Callable
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 

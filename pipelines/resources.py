@@ -7,7 +7,6 @@ field lists equal. A field left empty falls back to its ``TWINDATA_*`` environme
 default.
 """
 
-from typing import Optional
 
 from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
@@ -24,23 +23,23 @@ def _about(name: str):
 class TwindataSettings(ConfigurableResource):
     """How a run reaches its inputs and where it publishes (twindata's Settings)."""
 
-    package: Optional[str] = _about("package")
-    registry: Optional[str] = _about("registry")
-    out: Optional[str] = _about("out")
-    live: Optional[bool] = _about("live")
-    snapshot: Optional[str] = _about("snapshot")
-    contact: Optional[str] = _about("contact")
-    wikidata_api: Optional[str] = _about("wikidata_api")
-    commons_api: Optional[str] = _about("commons_api")
-    sparql_url: Optional[str] = _about("sparql_url")
-    timeout: Optional[float] = _about("timeout")
-    max_retries: Optional[int] = _about("max_retries")
-    cache_dir: Optional[str] = _about("cache_dir")
-    commons_freshness_days: Optional[float] = _about("commons_freshness_days")
-    world_snapshot: Optional[str] = _about("world_snapshot")
-    wdqs_freshness_days: Optional[float] = _about("wdqs_freshness_days")
-    base_url: Optional[str] = _about("base_url")
-    lock_timeout: Optional[float] = _about("lock_timeout")
+    package: str | None = _about("package")
+    registry: str | None = _about("registry")
+    out: str | None = _about("out")
+    live: bool | None = _about("live")
+    snapshot: str | None = _about("snapshot")
+    contact: str | None = _about("contact")
+    wikidata_api: str | None = _about("wikidata_api")
+    commons_api: str | None = _about("commons_api")
+    sparql_url: str | None = _about("sparql_url")
+    timeout: float | None = _about("timeout")
+    max_retries: int | None = _about("max_retries")
+    cache_dir: str | None = _about("cache_dir")
+    commons_freshness_days: float | None = _about("commons_freshness_days")
+    world_snapshot: str | None = _about("world_snapshot")
+    wdqs_freshness_days: float | None = _about("wdqs_freshness_days")
+    base_url: str | None = _about("base_url")
+    lock_timeout: float | None = _about("lock_timeout")
 
     def settings(self) -> Settings:
         """The run's settings: the fields set here, else the environment, else the defaults."""
@@ -51,7 +50,7 @@ class TwindataRun(ConfigurableResource):
     """The run context of one Dagster run: made by the first step that asks for it and shared by the others (the
     in-process executor initialises a resource once per run)."""
 
-    _context: Optional[RunContext] = PrivateAttr(default=None)
+    _context: RunContext | None = PrivateAttr(default=None)
 
     def context(self, settings: TwindataSettings, log=None) -> RunContext:
         if self._context is None:

@@ -81,10 +81,10 @@ def release_tables(release: Path, drop: tuple[str, ...] = ("snapshot_id",)) -> d
 
 
 @pytest.fixture(scope="session")
-def published(tmp_path_factory) -> Path:
-    """Both packages' first release (Dortmund's and the world's), published once per test session at the reference's
-    fixed time and commit, for the tests that only read them: ``<out>/dortmund-twinning/2.0.0``,
-    ``<out>/world-twinning/2.0.0``. Tests that change a release copy it first."""
+def shared_releases(tmp_path_factory) -> Path:
+    """Both packages' first release, published once per test session at the reference's fixed time and commit, each
+    in its own releases folder: ``<out>/registry/dortmund-twinning/2.0.0``, ``<out>/world/world-twinning/2.0.0``.
+    For the tests that read them; a test that changes a release copies it first."""
     from release_reference import publish_reference
 
     out = tmp_path_factory.mktemp("published")

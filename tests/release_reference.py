@@ -22,11 +22,18 @@ def library_versions() -> dict[str, str]:
 
 
 def publish_reference(out: Path) -> dict[str, str]:
-    """Publish both packages into ``out`` as the reference was made; the sha256 of every file, by path."""
+    """Publish each package into its own releases folder ``out/<package>`` (``out/registry``, ``out/world``) as the
+    reference was made; the sha256 of every file, by its path in the package's folder."""
     doc = json.loads(REFERENCE.read_text(encoding="utf-8"))
     when = datetime.fromisoformat(doc["created"].replace("Z", "+00:00"))
     for package in (CITY, WORLD):
-        settings = load_settings(out=out, package=package.name)
+        settings = load_settings(out=out / package.name, package=package.name)
         run(package, settings, context=RunContext(settings, now=when, commit=doc["commit"]))
-    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(out.rglob("*")) if p.is_file() and p.name != ".lock"}
+    return files_of(out)
+
+
+def files_of(out: Path) -> dict[str, str]:
+    """The sha256 of every file published under ``out`` (as ``publish_reference`` lays it out), by path."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for folder in sorted(out.iterdir()) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".lock"}

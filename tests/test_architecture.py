@@ -5,7 +5,6 @@ are, byte for byte, those of the code before the library was split into stages."
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from twindata.packages import PACKAGES
 from twindata.publish.outputs import OUTPUTS
 
-from release_reference import REFERENCE, library_versions
+from release_reference import REFERENCE, files_of, library_versions
 
 LIBRARY = Path(__file__).resolve().parents[1] / "src" / "twindata"
 # each stage may import the stages before it, never one after it
@@ -109,10 +108,34 @@ def test_the_declared_packages_name_their_sources_and_outputs_once():
     assert len({o.name for o in OUTPUTS}) == len({o.extension for o in OUTPUTS}) == len(OUTPUTS)
 
 
-def test_both_releases_are_byte_for_byte_those_of_before_the_split(published):
+def test_both_releases_are_byte_for_byte_those_of_before_the_split(shared_releases):
     reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
     if reference["libraries"] != library_versions():
         pytest.skip(f"the reference was written with {reference['libraries']}; installed: {library_versions()}")
-    files = {p.relative_to(published).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in sorted(published.rglob("*")) if p.is_file() and p.name != ".lock"}
-    assert files == reference["files"]
+    assert files_of(shared_releases) == reference["files"]
+
+
+@pytest.mark.slow
+def test_dagster_loads_the_definitions_from_an_installed_wheel(tmp_path):
+    """The wheel carries the library, its templates and bundled data, and ``pipelines``: Dagster validates the code
+    location from it alone (the checkout is not on the path)."""
+    import subprocess
+    import sys
+    import zipfile
+
+    root = LIBRARY.parents[1]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path / "dist")], check=True, capture_output=True)
+    [wheel] = (tmp_path / "dist").glob("twindata-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "twindata/publish/templates/landing.html" in names and "pipelines/definitions.py" in names
+    assert "twindata/_bundled/schemas/partnerships.json" in names
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(tmp_path / "site"),
+                    str(wheel)], check=True, capture_output=True)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path / "site"), "HOME": str(tmp_path)}
+    where = subprocess.run([sys.executable, "-c", "import twindata, pipelines; print(twindata.__file__, pipelines.__file__)"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
+    assert where.count(str(tmp_path / "site")) == 2
+    done = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-m", "pipelines.definitions"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and "Validation successful" in done.stdout + done.stderr, done.stderr[-2000:]

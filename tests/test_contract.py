@@ -10,20 +10,19 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-import pandas as pd
-
 from twindata.context import RunContext
+from twindata.contract.errors import TwindataError
+from twindata.packages import run_configured
+from twindata.read.asof import asof
 from twindata.reconcile import entities
+from twindata.settings import load_settings
+from twindata.sources.cache import Cache
 from twindata.sources.commons import CommonsResult
 from twindata.sources.registry import RegistrySource, read_registry
 from twindata.sources.wikidata import WikidataEntities
-from twindata.packages import run_configured
-from twindata.read.asof import asof
-from twindata.sources.cache import Cache
-from twindata.contract.errors import TwindataError
-from twindata.settings import load_settings
 
 from conftest import FIXTURES, cli, release_tables, replace_in, write_registry
 
@@ -31,9 +30,8 @@ PACKAGE = "dortmund-twinning"
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("releases")
-    return run_configured(load_settings(out=out)).publish.path
+def release(shared_releases) -> Path:
+    return shared_releases / "registry" / "dortmund-twinning" / "2.0.0"
 
 
 def _rows(release: Path, table: str, key: str) -> dict:

@@ -8,17 +8,23 @@ import hashlib
 import json
 
 import pytest
-from dagster import (AssetCheckSeverity, AssetKey, DagsterInstance, DefaultScheduleStatus, DefaultSensorStatus,
-                     build_schedule_context, build_sensor_context)
-
-from twindata.contract import schema
-from twindata.packages import CITY, PACKAGES, WORLD, run_configured
-from twindata.settings import Settings, load_settings
-from twindata.sources.transport.snapshots import Exchange, snapshot_id_of
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    DagsterInstance,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    build_schedule_context,
+    build_sensor_context,
+)
 
 from pipelines.assets import package_assets
 from pipelines.definitions import defs
 from pipelines.resources import TwindataRun, TwindataSettings
+from twindata.contract import schema
+from twindata.packages import CITY, PACKAGES, WORLD, run_configured
+from twindata.settings import Settings, load_settings
+from twindata.sources.transport.snapshots import Exchange, snapshot_id_of
 
 from conftest import replace_in
 from wikimedia_server import LoopbackWikimedia

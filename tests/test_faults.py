@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 import math
-import urllib3.util.retry
 from pathlib import Path
 
 import pytest
+import urllib3.util.retry
 
 from twindata.contract.errors import SourceError
-from twindata.sources.transport.http import WikimediaClient
-from twindata.settings import load_settings
 from twindata.packages import run_configured as run
+from twindata.settings import load_settings
 from twindata.sources import commons, wikidata
+from twindata.sources.transport.http import WikimediaClient
 
 from conftest import cli, release_tables, write_registry
 from wikimedia_server import LoopbackWikimedia, http_date

@@ -10,8 +10,8 @@ import pytest
 
 from twindata.checks.gate import run_gate
 from twindata.context import RunContext
-from twindata.packages import CITY, release, run_configured
 from twindata.contract.errors import GateError
+from twindata.packages import CITY, release, run_configured
 from twindata.publish.release import publish
 from twindata.settings import load_settings
 from twindata.sources.commons import CommonsResult, parse_imageinfo

@@ -81,9 +81,9 @@ def test_nfd_names_are_published_in_nfc(registry_copy, tmp_path, bom):
 
 
 def test_look_alike_keys_from_outside_sources_are_one_key_and_the_second_is_quarantined():
-    from twindata.contract.tables import CoreTables, frame
     from twindata.checks.gate import run_gate
     from twindata.contract.issues import Issues
+    from twindata.contract.tables import CoreTables, frame
 
     def image(title: str) -> dict:
         return {"image_id": f"commons:File:{title}", "city_id": "Q1", "caption": "x", "author": "a",
@@ -198,12 +198,12 @@ def test_a_width_that_is_no_number_is_held_back():
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,<b>x</b>",
                                  "ftp://example.org/x", "vbscript:msgbox"])
 def test_a_licence_url_that_is_not_http_is_quarantined_and_left_out_of_the_attribution(url):
-    from twindata.reconcile.images import build_images
+    from twindata.checks.gate import run_gate
     from twindata.contract.identity import Crosswalk
     from twindata.contract.issues import Issues
-    from twindata.sources.commons import CommonsResult
-    from twindata.checks.gate import run_gate
     from twindata.contract.tables import CoreTables, frame
+    from twindata.reconcile.images import build_images
+    from twindata.sources.commons import CommonsResult
 
     image = parse_page(commons_page(LicenseUrl=url))
     cities = frame("cities", [{"city_id": "Q1", "image_file": image.title, "name": "X", "layers": "wikidata",
@@ -262,8 +262,8 @@ def live_run(tmp_path):
 
 
 def test_a_gzip_bomb_is_not_inflated_past_the_limit(loopback, tmp_path, monkeypatch):
-    from twindata.sources.transport import http
     from twindata.contract.errors import SourceError
+    from twindata.sources.transport import http
 
     monkeypatch.setattr(http, "MAX_ANSWER_BYTES", 1 << 20)
     loopback.faults = [("gzip_bomb", 8 << 20)]
@@ -310,10 +310,8 @@ def test_a_snapshot_whose_files_leave_it_or_whose_id_is_not_its_content_is_refus
 # --- releases: exactly the files their index lists, as regular files ------------------------------------------
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("published")
-    assert cli("run", "--out", str(out)).returncode == 0
-    return out / PACKAGE / "2.0.0"
+def published(shared_releases) -> Path:
+    return shared_releases / "registry" / PACKAGE / "2.0.0"
 
 
 @pytest.mark.parametrize("plant", ["data/evil.csv", "run.sh", "data/.cities.csv"])
@@ -364,10 +362,8 @@ def test_a_version_folder_copied_by_hand_is_named(published, tmp_path):
     assert done.returncode == 1 and "2.0.1" in done.stderr and "copied by hand" in done.stderr
 
 
-def test_diff_between_two_packages_says_so(published, tmp_path):
-    done = cli("run", "--package", "world", "--out", str(tmp_path / "w"))
-    assert done.returncode == 0
-    done = cli("diff", str(published), str(tmp_path / "w" / "world-twinning" / "2.0.0"))
+def test_diff_between_two_packages_says_so(published, shared_releases):
+    done = cli("diff", str(published), str(shared_releases / "world" / "world-twinning" / "2.0.0"))
     assert done.returncode == 1 and "a diff compares two versions of one package" in done.stderr
 
 
@@ -429,14 +425,15 @@ def test_terminal_escape_sequences_in_an_error_line_are_shown_not_run(tmp_path):
 # --- the world snapshot, registry.json's portal fields, BASE_URL and the loader ------------------------------------
 
 def test_a_formula_or_bidi_label_in_a_world_partition_is_quarantined_not_published(tmp_path):
-    from test_world import reconcile, statement
     from twindata.checks.gate import run_gate
+
+    from test_world import reconcile, statement
 
     rows = [statement(("Q10", "=HYPERLINK(\"http://x\")", "DE"), ("Q20", "Bb", "FR")),
             statement(("Q30", "Cc\u202e", "DE"), ("Q40", "Dd", "FR")), statement(("Q50", "Ee", "DE"), ("Q60", "Ff", "FR"))]
     frames, issues = reconcile(tmp_path, rows)
-    from twindata.contract.tables import CoreTables
     from twindata.contract.issues import Issues
+    from twindata.contract.tables import CoreTables
 
     gated = run_gate(CoreTables(frames, Issues()))
     names = gated.tables["cities"].column("name").to_pylist()
@@ -478,8 +475,8 @@ def test_a_base_url_that_is_not_http_is_one_line(tmp_path):
 def test_the_loader_refuses_a_resource_path_that_leaves_the_release(published, tmp_path):
     import shutil
 
-    from twindata.contract.errors import TwindataError
     import twindata
+    from twindata.contract.errors import TwindataError
 
     release = tmp_path / "2.0.0"
     shutil.copytree(published, release)

@@ -30,10 +30,8 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 
 
 @pytest.fixture(scope="module")
-def releases(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("releases")
-    assert cli("run", "--out", str(out)).returncode == 0
-    return out
+def releases(shared_releases) -> Path:
+    return shared_releases / "registry"
 
 
 @pytest.fixture(scope="module")

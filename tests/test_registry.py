@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from twindata.contract.bundled import default_registry
 from twindata.contract.errors import TwindataError
 from twindata.sources.registry import read_registry
-from twindata.contract.bundled import default_registry
 
 from conftest import cli, replace_in
 

@@ -25,17 +25,20 @@ PACKAGE = "dortmund-twinning"
 
 
 @pytest.fixture(scope="module")
-def first_release(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("releases")
-    result = cli("run", "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    assert f"published {PACKAGE} 2.0.0" in result.stdout
-    return out
+def first_release(shared_releases) -> Path:
+    return shared_releases / "registry"
 
 
 def _csv(release: Path, table: str) -> list[dict]:
     return pacsv.read_csv(release / "data" / f"{table}.csv",
                           convert_options=pacsv.ConvertOptions(strings_can_be_null=True)).to_pylist()
+
+
+def test_the_command_line_publishes_the_first_release_and_says_so(tmp_path):
+    result = cli("run", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert f"published {PACKAGE} 2.0.0" in result.stdout and "tables: cities 13, partnerships 15" in result.stdout
+    assert (tmp_path / PACKAGE / "2.0.0" / "datapackage.json").is_file()
 
 
 def test_release_holds_dortmunds_partnerships_with_who_states_what(first_release):

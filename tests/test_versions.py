@@ -13,19 +13,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-
 from filelock import FileLock
 
-from twindata.publish import diff
-from twindata.contract import schema
-from twindata.publish import release
-from twindata.publish import versioning
-from twindata.contract.errors import TwindataError
 from twindata.checks.gate import GateResult
-from twindata.packages import run_configured as run
-from twindata.settings import load_settings
+from twindata.contract import schema
+from twindata.contract.errors import TwindataError
 from twindata.contract.tables import csv_bytes
+from twindata.packages import run_configured as run
+from twindata.publish import diff, release, versioning
 from twindata.publish.verify import verify_release
+from twindata.settings import load_settings
 
 from conftest import cli, replace_in
 
@@ -141,6 +138,7 @@ def test_a_version_renamed_but_not_yet_listed_is_listed_by_the_next_run(first, r
     assert (f"{base_url}/{PACKAGE}/2.0.1/data/cities.csv" in described) == (base_url is not None)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.3, 0.8, 1.1, 1.3, 1.5, 1.7, 2.0])
 def test_kill_9_at_any_point_leaves_earlier_releases_intact(first, registry_copy, delay):
     replace_in(registry_copy / "partnerships.csv", "Twinning signed 2 June 2014.", "Twinning signed on 2 June 2014.")
@@ -165,6 +163,7 @@ def test_kill_9_at_any_point_leaves_earlier_releases_intact(first, registry_copy
     assert json.loads((first / PACKAGE / "versions.json").read_text())["latest"] == "2.0.1"
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_publish_one_release(tmp_path):
     out = tmp_path / "releases"
     procs = [subprocess.Popen([sys.executable, "-m", "twindata.cli", "run", "--out", str(out)],

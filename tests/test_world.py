@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from twindata.reconcile import network as world
+from twindata.contract.bundled import default_registry, world_snapshot
 from twindata.contract.countries import country, is_assigned
 from twindata.contract.files import sha256_file
-from twindata.sources.registry import read_registry
-from twindata.sources.extracts import P190, read_world_snapshot
 from twindata.contract.tables import csv_bytes, sorted_arrow
-from twindata.contract.bundled import default_registry, world_snapshot
+from twindata.reconcile import network as world
+from twindata.sources.extracts import P190, read_world_snapshot
+from twindata.sources.registry import read_registry
 
 from conftest import cli
 
@@ -141,11 +141,8 @@ def _env(world_folder: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def world_release(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("world")
-    done = cli("run", "--package", "world", "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    return out / "world-twinning" / "2.0.0"
+def world_release(shared_releases) -> Path:
+    return shared_releases / "world" / "world-twinning" / "2.0.0"
 
 
 def test_the_bundled_world_package_has_dortmunds_partnerships_confirmed(world_release):

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from twindata.contract.bundled import world_snapshot
 from twindata.contract.countries import assigned_codes
+from twindata.contract.errors import SourceError
 from twindata.packages import run_configured as run_world
+from twindata.settings import load_settings
 from twindata.sources import wdqs
 from twindata.sources.extracts import read_world_snapshot
-from twindata.contract.bundled import world_snapshot
-from twindata.contract.errors import SourceError
-from twindata.settings import load_settings
 
 from wikimedia_server import LoopbackWikimedia, sparql_bindings
 
@@ -31,6 +31,7 @@ def server(monkeypatch, tmp_path):
         yield s
 
 
+@pytest.mark.slow
 def test_a_live_world_run_asks_each_partition_once_strictly_one_at_a_time(server, tmp_path, monkeypatch):
     monkeypatch.setattr(wdqs, "PAGE", 3)  # small pages, so that a partition takes several
     settings = load_settings(package="world", live=True, out=tmp_path / "out")

@@ -59,7 +59,7 @@ class LoopbackWikimedia:
         self._lock = threading.Lock()
         self._stop = threading.Event()
 
-    def __enter__(self) -> "LoopbackWikimedia":
+    def __enter__(self) -> LoopbackWikimedia:
         server = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -24,7 +24,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from twindata.contract.countries import country
@@ -176,7 +176,7 @@ def build(data: Path, out: Path) -> dict:
     for f in files:
         f["sha256"] = sha256_file(staging / f["path"])
     digest = hashlib.sha256("".join(f["path"] + f["sha256"] for f in files).encode()).hexdigest()
-    manifest = {"snapshot_id": f"world-{digest[:16]}", "built": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+    manifest = {"snapshot_id": f"world-{digest[:16]}", "built": datetime.now(UTC).strftime("%Y-%m-%d"),
                 "kind": "world", "extracts": EXTRACTS, "licences": {"CC0-1.0": CC0, "CC-BY-SA-4.0": BY_SA},
                 "counts": dict(sorted(counts.items())), "files": files}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -10,10 +10,13 @@ import argparse
 import gc
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 from twindata import __version__
 from twindata.contract.errors import GateError, TwindataError
+
+_START = time.perf_counter()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,8 +90,8 @@ def escape_controls(text: str) -> str:
     return escape(text)
 
 
-def _progress(message: str, _start=[time.perf_counter()]) -> None:
-    print(f"[{time.perf_counter() - _start[0]:5.1f}s] {message}", file=sys.stderr, flush=True)
+def _progress(message: str) -> None:
+    print(f"[{time.perf_counter() - _START:5.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def _run(args) -> int:
@@ -121,16 +124,16 @@ def _run(args) -> int:
 
 
 def _snapshot(args) -> int:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from twindata.packages import record_snapshot
-    from twindata.sources.registry import read_registry
     from twindata.settings import load_settings
+    from twindata.sources.registry import read_registry
 
     settings = load_settings(registry=args.registry, contact=args.contact)
     out = args.out
     if out is None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         out = Path("snapshots") / f"{read_registry(settings.registry_path()).name}-{stamp}"
     _progress(f"recording live answers into {out}")
     snapshot_id, count = record_snapshot(settings, out)
@@ -140,7 +143,7 @@ def _snapshot(args) -> int:
 
 
 def _validate(args) -> int:
-    from twindata.checks.validator import finding
+    from twindata.checks.reference import finding
     from twindata.publish.verify import verify_checksums, verify_rows, verify_rows_frictionless
 
     if not (args.release / "datapackage.json").is_file():
@@ -195,10 +198,9 @@ def _release_folder(name: str, out: Path) -> Path:
 def _diff(args) -> int:
     import json
 
-    from twindata.publish import diff
     from twindata.contract import identity
-    from twindata.publish import versioning
     from twindata.contract.files import read_descriptor
+    from twindata.publish import diff, versioning
 
     old, new = _release_folder(args.old, args.out), _release_folder(args.new, args.out)
     names = [read_descriptor(f).get("name") for f in (old, new)]

@@ -7,11 +7,12 @@ between the steps, so both make the same requests.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from twindata.settings import Settings
 from twindata.sources.cache import Cache
@@ -34,7 +35,7 @@ def git_commit() -> str | None:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass
@@ -76,7 +77,7 @@ class RunContext:
     @property
     def stamp(self) -> str:
         """The run's time as ISO 8601 UTC, to the second (``2026-12-01T12:00:00Z``)."""
-        return self.now.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return self.now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
     def save(self) -> None:
         """Keep what the sources read for the next live run (once they all succeeded)."""

@@ -16,9 +16,10 @@ To add a source, an output or a package: one module, and one line here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from twindata.checks.gate import GateResult, run_gate
 from twindata.context import RunContext

@@ -2,8 +2,8 @@
 ``settings`` resource all set.
 
 Values given directly (a CLI flag, a resource field) win over the environment, which wins over the defaults. A bad
-value is a one-line ``TwindataError`` naming the variable and the value. The Dagster resource is generated from this
-model's fields, so nothing here is restated elsewhere.
+value is a one-line ``TwindataError`` naming the variable and the value. The Dagster resource
+(``pipelines.resources.TwindataSettings``) declares the same fields with these descriptions; a test holds them equal.
 """
 
 from __future__ import annotations

@@ -18,13 +18,14 @@ from functools import cache
 import pandas as pd
 import pyarrow as pa
 
+from twindata.checks.compiled import CompiledTable, compile_schema
+from twindata.checks.keys import foreign_key_errors
+from twindata.checks.policies import POLICIES, TextRules
+from twindata.checks.validator import check, read_text
 from twindata.contract import schema
 from twindata.contract.errors import GateError
 from twindata.contract.issues import DataIssue, Issues, RowError
 from twindata.contract.tables import EXTERNAL, ORIGIN, CoreTables, csv_bytes, sort_order, sorted_arrow, to_arrow
-from twindata.checks.policies import POLICIES, TextRules
-from twindata.checks.validator import CompiledTable, check, compile_schema, foreign_key_errors, read_text
-
 
 
 @cache
@@ -47,12 +48,12 @@ class GateResult:
     def passed(self) -> bool:
         return not self.errors
 
-    def raise_errors(self) -> "GateResult":
+    def raise_errors(self) -> GateResult:
         if self.errors:
             raise GateError(self.errors)
         return self
 
-    def part(self, table: str) -> "GateResult":
+    def part(self, table: str) -> GateResult:
         """The result for one table: its rows, its CSV bytes, its errors and what was quarantined from it (the
         package-level errors go with data_issues)."""
         mine = (table, "*") if table == "data_issues" else (table,)
@@ -60,7 +61,7 @@ class GateResult:
                           [e for e in self.errors if e.table in mine], [q for q in self.quarantined if q.table == table])
 
     @classmethod
-    def merge(cls, parts: list["GateResult"]) -> "GateResult":
+    def merge(cls, parts: list[GateResult]) -> GateResult:
         """The parts of one result as one again (as the Dagster table assets hand them to the release)."""
         merged = cls({}, {})
         for p in parts:

@@ -1,39 +1,33 @@
 """Table Schemas compiled to vectorised checks over Arrow columns: the same findings as frictionless-py, in one pass.
 
-``compile_schema`` turns a Table Schema into checks (types and formats, required, unique, primary keys single and
-composite, enum, pattern, minimum/maximum, minLength/maxLength; foreign keys as joins in ``foreign_key_errors``) and
-refuses, when the schema is loaded, anything it does not support. ``check`` runs them over a table of CSV cells read
-as text. Every cell whose verdict the vectorised path decides exactly (ASCII numbers and dates in their plain forms,
+``twindata.checks.compiled.compile_schema`` turns a Table Schema into checks (types and formats, required, unique, primary keys single and
+composite, enum, pattern, minimum/maximum, minLength/maxLength; foreign keys as joins in ``twindata.checks.keys``) and
+refuses, when the schema is loaded, anything it does not support. Here, ``read_text`` reads a CSV's cells as text and ``check`` runs
+them over it. Every cell whose verdict the vectorised path decides exactly (ASCII numbers and dates in their plain forms,
 http(s) URLs, patterns over ASCII text) is decided there; the rare others (" 1", "2019-1-1", non-ASCII text under a
 pattern, which Python's ``re`` reads differently from RE2) are read by frictionless's own cell reader of that field,
 so that the findings equal frictionless's by construction. A table whose header or row structure is not plain
 (labels that differ from the schema, blank rows, rows with missing or extra cells) is validated by frictionless
-whole. The differential tests hold the two to the same (row, field, rule) findings.
+whole (``twindata.checks.reference``). The differential tests hold the two to the same (row, field, rule) findings.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from twindata.contract.errors import TwindataError
-from twindata.contract.schema import ARROW_TYPES
+from twindata.checks import keys as key_columns
+from twindata.checks.compiled import Checked, CompiledTable
 from twindata.contract.issues import RowError
+from twindata.contract.schema import ARROW_TYPES
 
-TYPES = {"string", "integer", "number", "boolean", "date"}
-FORMATS = {None, "default", "uri"}  # "uri" on strings only
-CONSTRAINTS = {"required", "unique", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength"}
-FIELD_KEYS = {"name", "type", "format", "title", "description", "constraints", "example", "twindata:quarantine",
-              "twindata:from", "twindata:text"}
-TABLE_KEYS = {"$schema", "title", "description", "fields", "primaryKey", "foreignKeys", "missingValues"}
 TRUE_VALUES, FALSE_VALUES = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
 # cells of these forms are read exactly alike by Arrow and by Python (int(), float(), strptime, rfc3986)
 _PLAIN = {
@@ -45,75 +39,6 @@ _PLAIN = {
 PARALLEL_ROWS = 50_000  # smaller tables are checked field after field: threads would cost more than they save
 PARALLEL_BYTES = 4 << 20  # smaller files are parsed in one thread, for the same reason
 DISTINCT_SAMPLE, DISTINCT_SHARE = 10_000, 8  # a column is checked by distinct value where at most 1 in 8 differ
-STRUCTURE_LIMIT = 10_000  # findings a table where frictionless checks a table of another structure than its schema's
-
-
-@dataclass
-class CompiledTable:
-    """A Table Schema ready to check tables: its fields, keys and missing values."""
-
-    name: str
-    descriptor: dict
-    fields: list[dict]
-    primary_key: list[str]
-    foreign_keys: list[dict]
-    missing_values: list[str]
-    _frictionless: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def names(self) -> list[str]:
-        return [f["name"] for f in self.fields]
-
-    def cell_reader(self, name: str):
-        """frictionless's own reader of one field's cells (value, notes), for the cells the fast path leaves."""
-        if name not in self._frictionless:
-            from frictionless import Schema
-
-            schema = Schema.from_descriptor({"fields": self.fields, "missingValues": self.missing_values})
-            self._frictionless[name] = schema.get_field(name).create_cell_reader()
-        return self._frictionless[name]
-
-
-def compile_schema(name: str, descriptor: dict) -> CompiledTable:
-    """Check that every property of a Table Schema is one the compiled checks support; refuse the first that is not."""
-    where = f"schemas/{name}.json"
-    unknown = set(descriptor) - TABLE_KEYS
-    if unknown:
-        raise TwindataError(f"{where}: property {sorted(unknown)[0]!r} is not supported by the compiled checks")
-    for f in descriptor["fields"]:
-        fname = f.get("name")
-        for key in set(f) - FIELD_KEYS:
-            raise TwindataError(f"{where}: field {fname!r}: property {key!r} is not supported by the compiled checks")
-        if f.get("type", "any") not in TYPES:
-            raise TwindataError(f"{where}: field {fname!r}: type {f.get('type')!r} is not supported by the compiled checks")
-        if f.get("format") not in FORMATS or (f.get("format") == "uri" and f["type"] != "string"):
-            raise TwindataError(f"{where}: field {fname!r}: format {f.get('format')!r} is not supported by the compiled checks")
-        for key in set(f.get("constraints", {})) - CONSTRAINTS:
-            raise TwindataError(f"{where}: field {fname!r}: constraint {key!r} is not supported by the compiled checks")
-        pattern = f.get("constraints", {}).get("pattern")
-        if pattern is not None:
-            try:
-                pc.match_substring_regex(pa.array([""]), f"^(?:{pattern})$")
-                re.compile(pattern)
-            except (pa.ArrowInvalid, re.error) as exc:
-                raise TwindataError(f"{where}: field {fname!r}: pattern {pattern!r} cannot be compiled: {exc}") from None
-    for fk in descriptor.get("foreignKeys", []):
-        if len(fk["fields"]) != len(fk["reference"]["fields"]):
-            raise TwindataError(f"{where}: foreign key {fk['fields']}: as many fields as it references are needed")
-    return CompiledTable(name, descriptor, [dict(f) for f in descriptor["fields"]], list(descriptor.get("primaryKey", [])),
-                         list(descriptor.get("foreignKeys", [])), list(descriptor.get("missingValues", [""])))
-
-
-@dataclass
-class Checked:
-    """The findings on one table, each field's values as keys (normalised text; null where missing or bad) and,
-    when asked for, as typed Python values (None where missing or bad)."""
-
-    table: str
-    rows: int
-    errors: list[RowError]
-    keys: dict[str, pa.Array]
-    values: dict[str, list] = field(default_factory=dict)
 
 
 def read_text(source: bytes | Path, compiled: CompiledTable, blank_rows: bool = False) -> pa.Table | None:
@@ -190,18 +115,18 @@ def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = No
     repeats = {}
     for f in compiled.fields:
         if f.get("constraints", {}).get("unique"):
-            repeats[f["name"]] = _repeats(keys[f["name"]])
+            repeats[f["name"]] = key_columns.repeats(keys[f["name"]])
             for i in repeats[f["name"]]:
                 errors.append(RowError(compiled.name, "unique-error", "the same as in an earlier row", i + 2, None,
                                        f["name"], text.column(f["name"])[i].as_py(), "Unique Error"))
     if compiled.primary_key:
         parts = [keys[k] for k in compiled.primary_key]
-        all_null = _all_null(parts)
+        all_null = key_columns.all_null(parts)
         for i in pc.indices_nonzero(all_null).to_pylist():
             errors.append(RowError(compiled.name, "primary-key", 'cells composing the primary keys are all "None"',
                                    i + 2, None, None, None, "PrimaryKey Error"))
         single = compiled.primary_key[0] if len(compiled.primary_key) == 1 else None
-        for i in repeats[single] if single in repeats else _repeats(_joined(parts, all_null)):
+        for i in repeats[single] if single in repeats else key_columns.repeats(key_columns.joined(parts, all_null)):
             errors.append(RowError(compiled.name, "primary-key", "the same as in an earlier row", i + 2, None, None,
                                    None, "PrimaryKey Error"))
     if record_keys:
@@ -362,124 +287,3 @@ def _normalise_value(kind: str, value) -> str:
     if kind == "date":
         return value.isoformat()
     return str(value)
-
-
-def _all_null(parts: list[pa.Array]) -> pa.Array:
-    mask = pc.is_null(parts[0])
-    for p in parts[1:]:
-        mask = pc.and_(mask, pc.is_null(p))
-    return mask
-
-
-def _joined(parts: list[pa.Array], all_null: pa.Array | None = None) -> pa.Array:
-    """One key per row from several (null marked apart from empty text); null where every part is null."""
-    if len(parts) == 1:
-        return parts[0]
-    joined = pc.binary_join_element_wise(*[pc.fill_null(p, "\x00") for p in parts], "\x1f")
-    return pc.if_else(all_null if all_null is not None else _all_null(parts), pa.scalar(None, pa.string()), joined)
-
-
-def _repeats(key: pa.Array) -> list[int]:
-    """Positions of rows whose non-null key an earlier row already has."""
-    if not len(key):
-        return []
-    valid = key.filter(pc.is_valid(key)) if key.null_count else key
-    if len(valid) < 2 or pc.all(pc.less(valid.slice(0, len(valid) - 1), valid.slice(1))).as_py():
-        return []  # strictly increasing, as a release's sorted tables are: no key twice, seen in one comparison
-    counts = pc.value_counts(valid)  # otherwise one hash pass
-    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
-    if not len(repeated):
-        return []
-    positions = pc.indices_nonzero(pc.fill_null(pc.is_in(key, value_set=repeated), False))
-    seen, out = set(), []
-    for i, value in zip(positions.to_pylist(), key.take(positions).to_pylist()):
-        if value in seen:
-            out.append(i)
-        seen.add(value)
-    return out
-
-
-def foreign_key_errors(compiled: dict[str, CompiledTable], checked: dict[str, Checked],
-                       keep: dict[str, pa.Array] | None = None) -> list[RowError]:
-    """A row error for each row whose foreign key the referenced table lacks (rows whose key cells are all empty
-    refer to nothing). ``keep`` restricts each referenced table to the rows it keeps (the cascade of quarantine)."""
-    errors = []
-    for name, c in compiled.items():
-        if name not in checked:
-            continue
-        for fk in c.foreign_keys:
-            ref = fk["reference"]["resource"]
-            if ref not in checked:
-                continue
-            child = [checked[name].keys[f] for f in fk["fields"]]
-            parent = [checked[ref].keys[f] for f in fk["reference"]["fields"]]
-            parent_key = _joined(parent)
-            if keep is not None and ref in keep:
-                parent_key = pc.filter(parent_key, keep[ref])
-            rows = _dangling(_joined(child, _all_null(child)), parent_key)
-            if keep is not None and name in keep:
-                kept = keep[name]
-                rows = [i for i in rows if kept[i].as_py()]
-            for i in rows:
-                values = [p[i].as_py() for p in child]
-                errors.append(RowError(
-                    name, "foreign-key", f'for "{", ".join(fk["fields"])}": values "{", ".join(str(v) for v in values)}" '
-                    f'not found in the lookup table "{ref}" as "{", ".join(fk["reference"]["fields"])}"',
-                    i + 2, None, ",".join(fk["fields"]), None, "ForeignKey Error"))
-    return errors
-
-
-def _dangling(key: pa.Array, parent_key: pa.Array) -> list[int]:
-    """Positions of the non-null keys ``parent_key`` lacks (a null key refers to nothing): one anti-join, in one
-    thread (measured twice as fast as ``is_in`` on a million keys, and threads cost more than they gave)."""
-    rows = pc.indices_nonzero(pc.is_valid(key))
-    left = pa.table({"key": key.take(rows) if key.null_count else key, "row": rows})
-    missing = left.join(pa.table({"key": parent_key}), "key", join_type="left anti", use_threads=False)
-    return sorted(missing.column("row").to_pylist())
-
-
-def frictionless_errors(compiled: dict[str, CompiledTable], sources: dict[str, bytes | Path],
-                        limit: int = 10_000_000) -> list[RowError]:
-    """frictionless's own findings on the same tables, as one package (the reference the fast checks must equal);
-    at most ``limit`` a table, then an ``error-limit`` finding."""
-    from frictionless import Package, Resource, Schema
-
-    from twindata.contract.issues import row_errors
-
-    resources, folders = [], {Path(s).parent for s in sources.values() if not isinstance(s, bytes)}
-    if len(folders) > 1:
-        raise TwindataError(f"files to validate as one package lie in several folders: {sorted(map(str, folders))}")
-    for name, source in sources.items():
-        descriptor = {k: v for k, v in compiled[name].descriptor.items() if k != "$schema"}
-        descriptor["foreignKeys"] = [fk for fk in descriptor.get("foreignKeys", [])
-                                     if fk["reference"]["resource"] in sources]
-        options = {"data": source} if isinstance(source, bytes) else {"path": Path(source).name}
-        resources.append(Resource(**options, format="csv", name=name, encoding="utf-8",
-                                  schema=Schema.from_descriptor(descriptor)))
-    package = Package(resources=resources, basepath=str(folders.pop()) if folders else None)
-    return row_errors(package.validate(limit_errors=limit))
-
-
-def validate_tables(compiled: dict[str, CompiledTable], sources: dict[str, bytes | Path],
-                    record_keys: dict[str, list] | None = None) -> tuple[list[RowError], dict[str, Checked]]:
-    """Every finding over a set of CSV tables (foreign keys between them included): the fast checks, and frictionless
-    for a table whose structure is not plain (then for the whole set, so that its foreign keys are checked alike)."""
-    linked = {name: set() for name in compiled}  # the fields foreign keys join on: their keys are kept
-    for name, c in compiled.items():
-        for fk in c.foreign_keys:
-            linked[name].update(fk["fields"])
-            linked.setdefault(fk["reference"]["resource"], set()).update(fk["reference"]["fields"])
-    checked = {}
-    for name, source in sources.items():  # one table at a time: its text is let go once checked
-        text = read_text(source, compiled[name])
-        if text is None:  # frictionless reads it cell by cell: bounded, since a shifted header fails every row
-            return frictionless_errors(compiled, sources, STRUCTURE_LIMIT), {}
-        checked[name] = check(compiled[name], text, (record_keys or {}).get(name), keep=linked.get(name))
-        del text
-    errors = [e for c in checked.values() for e in c.errors] + foreign_key_errors(compiled, checked)
-    return errors, checked
-
-
-def finding(e: RowError) -> tuple:
-    """What the differential tests compare: table, row, field and rule."""
-    return (e.table, e.row, e.field, e.rule)

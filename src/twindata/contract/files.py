@@ -17,10 +17,10 @@ def read_json(path: Path, what: str = "file"):
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise TwindataError(f"{path}: {what} not found")
+        raise TwindataError(f"{path}: {what} not found") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         where = f"line {exc.lineno} column {exc.colno}: " if isinstance(exc, json.JSONDecodeError) else ""
-        raise TwindataError(f"{path}: {where}not valid JSON: {getattr(exc, 'msg', exc)}")
+        raise TwindataError(f"{path}: {where}not valid JSON: {getattr(exc, 'msg', exc)}") from None
     except RecursionError:
         raise TwindataError(f"{path}: nested too deeply to be read") from None
 

@@ -27,7 +27,7 @@ class RowError:
     title: str | None = None
     cells: tuple = ()
 
-    def named(self, record: str | None) -> "RowError":
+    def named(self, record: str | None) -> RowError:
         """The same error, naming its record (the row's primary key)."""
         return replace(self, record=record)
 

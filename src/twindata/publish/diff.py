@@ -8,7 +8,6 @@ an addition. Vectorised with pyarrow; no Python loop over rows. The version bump
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,6 +17,7 @@ import pyarrow.parquet as pq
 from twindata.contract.errors import TwindataError
 from twindata.contract.files import read_descriptor
 from twindata.contract.text import quoted
+
 
 def release_tables(folder: Path) -> tuple[dict[str, pa.Table], dict[str, dict]]:
     """The tables of a release (read from its Parquet files) and their Table Schemas, by table name."""
@@ -29,7 +29,7 @@ def release_tables(folder: Path) -> tuple[dict[str, pa.Table], dict[str, dict]]:
             try:
                 tables[name] = pq.read_table(Path(folder) / resource["path"])
             except (OSError, pa.ArrowException) as exc:
-                raise TwindataError(f"{Path(folder) / resource['path']}: cannot be read as Parquet: {exc}")
+                raise TwindataError(f"{Path(folder) / resource['path']}: cannot be read as Parquet: {exc}") from None
             schemas[name] = resource["schema"]
     return tables, schemas
 

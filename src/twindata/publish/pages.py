@@ -1,10 +1,12 @@
 """What a release offers people and portals beside its data: the landing page (``index.html``), the package's page
 of versions, ``CITATION.cff`` with its plain-text and BibTeX forms, the one-file download (a zip) and ``SHA256SUMS``.
 
-Pages are static HTML, readable without JavaScript and printable; every value that came from a source is escaped
-(``html.escape``), so no markup from a registry cell or Commons renders. Links are relative, so a release folder
-works wherever it is served. The DCAT-AP.de metadata is ``twindata.dcat``'s; writing these files into the staging
-folder, in order, is ``twindata.release``'s.
+Pages are static HTML, readable without JavaScript and printable, rendered from the Jinja2 templates in ``templates/``
+(``landing.html`` and ``package.html`` inside ``layout.html``); this module gathers what they show. They render with
+autoescape, so every value that came from a source is escaped (as ``html.escape`` writes it) and no markup from a
+registry cell or Commons renders; only http(s) URLs become links. Links are relative, so a release folder works
+wherever it is served. The DCAT-AP.de metadata is ``twindata.publish.dcat``'s; writing these files into the staging
+folder, in order, is ``twindata.publish.release``'s.
 """
 
 from __future__ import annotations
@@ -15,18 +17,15 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+import jinja2
 import pyarrow as pa
 import pyarrow.compute as pc
+from markupsafe import Markup
 
 from twindata.contract.files import sha256_file
 from twindata.contract.text import web_url
 
 SELF = "SHA256SUMS"
-_STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;
-text-align:left;vertical-align:top}th{background:#f2f2f2}code,pre{font:13px/1.4 ui-monospace,monospace}
-pre{background:#f6f6f6;padding:.75rem;overflow-x:auto;white-space:pre-wrap}td.hash{word-break:break-all;font-size:12px}
-.latest{font-weight:bold}@media print{body{max-width:none}a{color:inherit}}"""
 
 
 @dataclass
@@ -112,58 +111,35 @@ def citation_cff(info: ReleaseInfo) -> bytes:
     return (json.dumps(cff, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-# --- the landing page ---------------------------------------------------------------------------------------------
+# --- the landing page and the package's page -----------------------------------------------------------------------
+
+def _escape(value: object) -> Markup:
+    """A value as ``html.escape`` writes it (quotes as ``&quot;`` and ``&#x27;``; markupsafe's ``&#34;`` and ``&#39;``
+    would change the published bytes); markup, a macro's output, as it is."""
+    return value if isinstance(value, Markup) else Markup(escape(str(value)))
+
+
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("twindata.publish"), autoescape=True, finalize=_escape,
+                                keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+_TEMPLATES.tests["web_url"] = web_url
+
+_SNIPPETS = (  # how to read the release, shown on its page
+    ("pandas", 'import twindata\ndf = twindata.load("partnerships", release="<this folder or its URL>")\n\n'
+               'import pandas as pd  # or without twindata\ndf = pd.read_parquet("data/partnerships.parquet")'),
+    ("DuckDB", "SELECT * FROM 'data/partnerships.parquet';\n"
+               "-- or: SELECT * FROM read_csv('data/partnerships.csv', header = true);"),
+    ("R (arrow)", 'library(arrow)\ndf <- read_parquet("data/partnerships.parquet")'),
+)
+
+
+def _render(template: str, **values) -> bytes:
+    return _TEMPLATES.get_template(template).render(values).encode()
+
 
 def landing_page(info: ReleaseInfo) -> bytes:
-    m = info.metadata
-    title = escape(m["title"])
-    parts = [f"<h1>{title}</h1>"]
-    if m.get("title_de"):
-        parts.append(f'<p lang="de"><strong>{escape(m["title_de"])}</strong></p>')
-    parts.append(f"<p>{escape(m.get('description', ''))}</p>")
-    if m.get("description_de"):
-        parts.append(f'<p lang="de">{escape(m["description_de"])}</p>')
-    parts.append(f"<p>Version <strong>{escape(info.version)}</strong>, published {escape(info.created)}. "
-                 f'<a href="../index.html">Every version</a> · <a href="datapackage.json">datapackage.json</a> · '
-                 f'<a href="{escape(info.zip_name)}">everything as one zip</a> · <a href="{SELF}">{SELF}</a> · '
-                 '<a href="dcat.ttl">DCAT-AP.de (Turtle)</a> · <a href="dcat.jsonld">(JSON-LD)</a> · '
-                 '<a href="CITATION.cff">CITATION.cff</a></p>')
-    parts.append("<h2>Licence</h2><ul>" + "".join(
-        f'<li>{_link(lic.get("path"), lic.get("name", ""))}{": " + escape(lic["title"]) if lic.get("title") else ""}</li>'
-        for lic in m.get("licenses", [])) + "</ul>")
-    parts.append(f"<p>Attribution: {escape('; '.join(authors(m)))}.</p>")
-    parts.append(_downloads(info))
-    parts.append("<h2>What changed</h2><pre>" + escape(info.changelog) + "</pre>")
-    parts.append(_dictionary(info))
-    credits = _credits(info)
-    if credits:
-        parts.append(credits)
-    parts.append(_vintage(info))
-    parts.append("<h2>How to cite</h2><p>" + escape(citation_text(info)) + "</p><pre>" + escape(bibtex(info)) + "</pre>"
-                 "<p>A DOI, once the publisher mints one, goes into <code>doi</code> in the package metadata and then "
-                 "into every citation form.</p>")
-    parts.append(_snippets(info))
-    return _page(f"{m['title']} {info.version}", "".join(parts))
-
-
-def _link(url: str | None, text: str) -> str:
-    """A link where the URL is http(s); the text alone where it is anything else."""
-    return f'<a href="{escape(url)}">{escape(text)}</a>' if web_url(url) else escape(text)
-
-
-def _page(title: str, body: str) -> bytes:
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>{body}</body></html>\n").encode()
-
-
-def _downloads(info: ReleaseInfo) -> str:
-    rows = "".join(
-        f'<tr><td><a href="{escape(f.path)}">{escape(f.path)}</a></td><td>{escape(f.format)}</td>'
-        f'<td>{"" if f.rows is None else f"{f.rows:,}"}</td><td>{f.bytes:,}</td><td class="hash">{f.sha256}</td></tr>'
-        for f in info.files)
-    return ("<h2>Downloads</h2><table><thead><tr><th>file</th><th>format</th><th>rows</th><th>bytes</th>"
-            f"<th>sha256</th></tr></thead><tbody>{rows}</tbody></table>")
+    return _render("landing.html", info=info, m=info.metadata, sums=SELF, attribution="; ".join(authors(info.metadata)),
+                   dictionary=_dictionary(info), credits=_credits(info), vintage=_vintage(info),
+                   citation=citation_text(info), bibtex=bibtex(info), snippets=_SNIPPETS)
 
 
 def _constraints(field: dict) -> str:
@@ -182,32 +158,27 @@ def examples(table: pa.Table, name: str, n: int = 3) -> list[str]:
     return [str(v)[:60] for v in values]
 
 
-def _dictionary(info: ReleaseInfo) -> str:
-    out = ["<h2>Data dictionary</h2>"]
+def _dictionary(info: ReleaseInfo) -> list[tuple[str, str, str, list[tuple[str, ...]]]]:
+    """Each table's name, description and primary key, and each of its fields' name, type, constraints, description
+    and example values."""
+    out = []
     for table, descriptor in info.schemas.items():
         arrow = info.tables.get(table)
-        key = ", ".join(descriptor.get("primaryKey", []))
-        out.append(f'<h3 id="{escape(table)}">{escape(table)}</h3><p>{escape(descriptor.get("description", ""))}'
-                   f'{" Primary key: " + escape(key) + "." if key else ""}</p>')
-        rows = "".join(
-            f"<tr><td><code>{escape(f['name'])}</code></td><td>{escape(f['type'])}</td><td>{escape(_constraints(f))}</td>"
-            f"<td>{escape(f.get('description', ''))}</td>"
-            f"<td>{escape(', '.join(examples(arrow, f['name'])) if arrow is not None else '')}</td></tr>"
-            for f in descriptor["fields"])
-        out.append("<table><thead><tr><th>field</th><th>type</th><th>constraints</th><th>description</th>"
-                   f"<th>examples</th></tr></thead><tbody>{rows}</tbody></table>")
-    return "".join(out)
+        fields = [(f["name"], f["type"], _constraints(f), f.get("description", ""),
+                   ", ".join(examples(arrow, f["name"])) if arrow is not None else "") for f in descriptor["fields"]]
+        out.append((table, descriptor.get("description", ""), ", ".join(descriptor.get("primaryKey", [])), fields))
+    return out
 
 
-def _credits(info: ReleaseInfo) -> str:
+def _credits(info: ReleaseInfo) -> list[str] | None:
+    """The pictures' attributions; None where the release has no pictures."""
     images = info.tables.get("images")
     if images is None or images.num_rows == 0:
-        return ""
-    lines = [a for a in images.column("attribution").to_pylist() if a]
-    return "<h2>Picture credits</h2><ul>" + "".join(f"<li>{escape(a)}</li>" for a in lines) + "</ul>"
+        return None
+    return [a for a in images.column("attribution").to_pylist() if a]
 
 
-def _vintage(info: ReleaseInfo) -> str:
+def _vintage(info: ReleaseInfo) -> list[str]:
     p = info.provenance
     items = []
     if p.get("retrieved"):
@@ -218,17 +189,7 @@ def _vintage(info: ReleaseInfo) -> str:
         items.append(f"{name}: retrieved {extract.get('retrieved', '?')} ({extract.get('origin', '')})")
     if p.get("registry_sha256"):
         items.append(f"the registry as of sha256 {p['registry_sha256']}")
-    return "<h2>Vintage of the data</h2><ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
-
-
-def _snippets(info: ReleaseInfo) -> str:
-    table = "partnerships"
-    python = (f'import twindata\ndf = twindata.load("{table}", release="<this folder or its URL>")\n\n'
-              f'import pandas as pd  # or without twindata\ndf = pd.read_parquet("data/{table}.parquet")')
-    duckdb = f"SELECT * FROM 'data/{table}.parquet';\n-- or: SELECT * FROM read_csv('data/{table}.csv', header = true);"
-    r = f'library(arrow)\ndf <- read_parquet("data/{table}.parquet")'
-    return ("<h2>Use it</h2><h3>pandas</h3><pre>" + escape(python) + "</pre><h3>DuckDB</h3><pre>" + escape(duckdb) +
-            "</pre><h3>R (arrow)</h3><pre>" + escape(r) + "</pre>")
+    return items
 
 
 def write_package_page(package_dir: Path, versions: dict, base_url: str | None = None,
@@ -252,17 +213,8 @@ def write_package_page(package_dir: Path, versions: dict, base_url: str | None =
 
 def package_page(metadata: dict, versions: dict) -> bytes:
     """The package's page: every version, newest first, the latest marked."""
-    latest = versions.get("latest")
-    rows = "".join(
-        f'<tr{" class=latest" if v["version"] == latest else ""}><td><a href="{escape(v["path"])}/index.html">'
-        f'{escape(v["version"])}</a>{" (latest)" if v["version"] == latest else ""}</td><td>{escape(v["created"])}</td>'
-        f'<td class="hash">{escape(v.get("content_sha256", ""))}</td></tr>'
-        for v in sorted(versions.get("versions", []), key=lambda v: v["created"], reverse=True))
-    body = (f"<h1>{escape(metadata['title'])}</h1><p>{escape(metadata.get('description', ''))}</p>"
-            "<h2>Versions</h2><table><thead><tr><th>version</th><th>published</th><th>content sha256</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
-            '<p><a href="versions.json">versions.json</a> · <a href="dcat.ttl">DCAT-AP.de (Turtle)</a></p>')
-    return _page(metadata["title"], body)
+    newest_first = sorted(versions.get("versions", []), key=lambda v: v["created"], reverse=True)
+    return _render("package.html", m=metadata, versions=newest_first, latest=versions.get("latest"))
 
 
 # --- the one-file download and the checksum list --------------------------------------------------------------------
@@ -316,7 +268,7 @@ def dcat_licence(licences: list[dict]) -> str:
 
 
 def dcat_package(descriptor: dict, versions: list[tuple[dict, Path]]) -> dict:
-    """The package as ``twindata.dcat`` describes it: from the latest release's datapackage.json, and each version
+    """The package as ``twindata.publish.dcat`` describes it: from the latest release's datapackage.json, and each version
     (its versions.json entry and folder) with its data files and zip, their sizes and checksums."""
     portal = descriptor.get("twindata", {}).get("portal", {})
     publisher = portal.get("publisher") or {"name": authors(descriptor)[0]}

@@ -13,31 +13,29 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import pyarrow as pa
 
 from twindata import __version__
-from twindata.publish import diff
-from twindata.contract import identity
-from twindata.publish import pages as portal
-from twindata.contract import schema
-from twindata.publish import versioning
+from twindata.checks.gate import GateResult
+from twindata.contract import identity, schema
 from twindata.contract.bundled import schemas_dir
 from twindata.contract.errors import TwindataError
 from twindata.contract.files import fsync_dir, fsync_tree, sha256_file, sha256_files, write_json_atomic
-from twindata.checks.gate import GateResult
-from twindata.publish.staging import package_lock, read_versions, staging_folder, version_entry
 from twindata.contract.tables import csv_bytes, sorted_arrow
+from twindata.publish import diff, versioning
+from twindata.publish import pages as portal
 from twindata.publish.outputs import OUTPUTS, Output, by_name
+from twindata.publish.staging import package_lock, read_versions, staging_folder, version_entry
 from twindata.publish.verify import verify_checksums
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 def utc_stamp() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 PACKAGE_KEYS = ("name", "title", "description", "homepage", "licenses", "contributors", "sources")

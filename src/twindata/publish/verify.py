@@ -9,10 +9,10 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from twindata.checks.compiled import compile_schema
 from twindata.contract.errors import TwindataError
 from twindata.contract.files import inside, read_descriptor, read_json, sha256_file
 from twindata.contract.issues import RowError, row_errors
-from twindata.checks.validator import compile_schema
 from twindata.publish.outputs import OUTPUTS, Output
 
 PARALLEL_BYTES = 64 << 20  # a smaller release is hashed file after file: threads would cost more than they save

@@ -62,7 +62,7 @@ def _release(release: str, version: str) -> tuple[str, dict]:
     try:
         versions = json.loads(_read(_join(release, "versions.json")))
     except FileNotFoundError:
-        raise TwindataError(f"{release}: neither a release (datapackage.json) nor a package folder (versions.json)")
+        raise TwindataError(f"{release}: neither a release (datapackage.json) nor a package folder (versions.json)") from None
     wanted = versions.get("latest") if version == "latest" else version
     entry = next((v for v in versions.get("versions", []) if v.get("version") == wanted), None)
     if entry is None:

@@ -20,14 +20,13 @@ from twindata.contract.countries import country
 from twindata.contract.identity import Crosswalk
 from twindata.contract.issues import Issues
 from twindata.contract.tables import EXTERNAL, ORIGIN, CoreTables, frame
-from twindata.reconcile.claims import build_partnerships
 from twindata.reconcile import places as named_places
+from twindata.reconcile.claims import build_partnerships
 from twindata.reconcile.places import Places, resolve, same_name
 from twindata.sources import Claim, wikipedia
 from twindata.sources import registry as registry_source
-from twindata.sources.registry import Registry
 from twindata.sources.extracts import WorldSnapshot
-
+from twindata.sources.registry import Registry
 
 
 def reconcile(snapshot: WorldSnapshot, registries: list[Registry]) -> CoreTables:

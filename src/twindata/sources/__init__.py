@@ -14,9 +14,10 @@ turns them into tables. Also here: the batching the Wikimedia APIs share.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable, Mapping, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from twindata.sources.transport.snapshots import SnapshotMiss
 

@@ -14,7 +14,7 @@ import functools
 import hashlib
 import json
 import typing
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from twindata.contract.files import write_json_atomic
@@ -32,7 +32,7 @@ class Cache:
         key = hashlib.sha256(endpoints.encode()).hexdigest()[:16]
         self.file = Path(folder) / f"live-{key}.json"
         self.freshness = timedelta(days=freshness_days)
-        self.now = now or datetime.now(timezone.utc)
+        self.now = now or datetime.now(UTC)
         try:
             data = json.loads(self.file.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or data.get("parsers") != PARSERS:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Mapping
+from typing import Any
 
 from twindata.contract.errors import SourceError
-from twindata.sources.transport.http import WikimediaClient
 from twindata.contract.licences import spdx_id
 from twindata.sources import BATCH, Context, held_value, in_batches
+from twindata.sources.transport.http import WikimediaClient
 
 PARSER_VERSION = 2  # bump when parsing changes, so that cached image metadata is parsed again
 IIPROP = "url|size|mime|sha1|timestamp|extmetadata"

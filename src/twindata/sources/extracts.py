@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from twindata.checks.compiled import compile_schema
+from twindata.checks.validator import check, read_text
 from twindata.contract.errors import SourceError
 from twindata.contract.files import inside, read_json, sha256_file
 from twindata.contract.issues import Issues
 from twindata.contract.schema import table_schema
-from twindata.checks.validator import check, compile_schema, read_text
 
 P190 = "input-wikidata-p190"
 PAIRS = "input-wikipedia-pairs"

@@ -11,23 +11,26 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pandas as pd
 import pyarrow as pa
 
+from twindata.checks.compiled import compile_schema
+from twindata.checks.keys import foreign_key_errors
+from twindata.checks.validator import check, read_text
 from twindata.contract import schema
 from twindata.contract.countries import is_assigned
 from twindata.contract.errors import RegistryError, TwindataError
 from twindata.contract.files import read_json, sha256_files
 from twindata.contract.issues import RowError, row_error
-from twindata.sources import Claim, Context
 from twindata.contract.tables import nfc_column
 from twindata.contract.text import nfc, problem, quoted
-from twindata.checks.validator import check, compile_schema, foreign_key_errors, read_text
+from twindata.sources import Claim, Context
 
 TABLES = ("cities", "partnerships", "claims", "images")
 PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")

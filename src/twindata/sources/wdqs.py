@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+from twindata.contract.countries import assigned_codes
 from twindata.contract.errors import SourceError, TwindataError
 from twindata.contract.files import read_json, sha256_file, write_bytes_atomic, write_json_atomic
-from twindata.sources.transport.http import WikimediaClient
-from twindata.sources.transport.snapshots import Recorder
-from twindata.contract.countries import assigned_codes
+from twindata.contract.tables import csv_bytes, sorted_arrow
 from twindata.sources import Context
 from twindata.sources.extracts import P190, WorldSnapshot, read_world_snapshot
-from twindata.contract.tables import csv_bytes, sorted_arrow
+from twindata.sources.transport.http import WikimediaClient
+from twindata.sources.transport.snapshots import Recorder
 
 PAGE = 5000
 ENTITY = "http://www.wikidata.org/entity/"
@@ -119,7 +120,7 @@ def is_fresh(store: Path, code: str, days: float, now: datetime | None = None) -
     if entry is None or days <= 0:
         return False
     fetched = datetime.fromisoformat(entry["retrieved"].replace("Z", "+00:00"))
-    return (now or datetime.now(timezone.utc)) - fetched < timedelta(days=days)
+    return (now or datetime.now(UTC)) - fetched < timedelta(days=days)
 
 
 def store_partition(store: Path, code: str, rows: list[dict], answers: list[bytes]) -> dict:
@@ -136,7 +137,7 @@ def store_partition(store: Path, code: str, rows: list[dict], answers: list[byte
     path = store / "wikidata" / f"{code}.csv"
     write_bytes_atomic(path, csv_bytes(sorted_arrow(rows, P190)))
     entry = {"path": f"wikidata/{code}.csv", "partition": code, "rows": len(rows), "sha256": sha256_file(path),
-             "licence": "CC0-1.0", "retrieved": datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+             "licence": "CC0-1.0", "retrieved": datetime.now(UTC).replace(microsecond=0).isoformat()
              .replace("+00:00", "Z"), "answers": digests}
     manifest = _manifest(store)
     manifest["files"] = [f for f in manifest["files"] if f.get("partition") != code] + [entry]

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from twindata.contract.errors import SourceError
+from twindata.sources import Claim, Context, held_value, in_batches
 from twindata.sources.transport.http import WikimediaClient
 from twindata.sources.transport.snapshots import SnapshotMiss
-from twindata.sources import Claim, Context, held_value, in_batches
 
 PROPS = "info|labels|claims"
 PARSER_VERSION = 3  # bump when parsing changes, so that cached entities are parsed again
@@ -78,7 +79,7 @@ class FetchResult:
     def snapshot_id(self) -> str | None:
         return self.retrieval.get("snapshot_id")
 
-    def merge(self, other: "FetchResult") -> None:
+    def merge(self, other: FetchResult) -> None:
         self.entities.update(other.entities)
         self.missing |= other.missing
         self.not_in_snapshot |= other.not_in_snapshot

@@ -6,8 +6,9 @@ world snapshot the settings name). The lists have no live source here. Turning n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from twindata.contract.bundled import world_snapshot
 from twindata.sources import Context

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from twindata.checks.validator import CompiledTable
+from twindata.checks.compiled import CompiledTable
 from twindata.contract.issues import RowError
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from twindata.checks.validator import CompiledTable, validate_tables
+from twindata.checks.compiled import CompiledTable
+from twindata.checks.reference import validate_tables
 from twindata.contract.issues import RowError
 
 

@@ -11,7 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from twindata.checks.validator import CompiledTable, check, foreign_key_errors
+from twindata.checks.compiled import CompiledTable
+from twindata.checks.keys import foreign_key_errors
+from twindata.checks.validator import check
 from twindata.contract.errors import TwindataError
 from twindata.contract.issues import RowError
 from twindata.contract.tables import write_parquet

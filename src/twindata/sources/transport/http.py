@@ -11,8 +11,8 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
@@ -117,9 +117,9 @@ class WikimediaClient:
                 continue
             except requests.RequestException as exc:
                 if not isinstance(_inner(exc), MaxRetryError):  # a bad URL, say: nothing was retried
-                    raise SourceError(f"{api}: request failed: {type(exc).__name__}: {exc}")
+                    raise SourceError(f"{api}: request failed: {type(exc).__name__}: {exc}") from None
                 self.requests_made += 1 + self.config.max_retries
-                raise SourceError(f"{api}: no answer after {self.config.max_retries + 1} tries: {_reason(exc)} ({url})")
+                raise SourceError(f"{api}: no answer after {self.config.max_retries + 1} tries: {_reason(exc)} ({url})") from None
             if state is not None and getattr(response.raw, "retries", None) is not None:
                 state = response.raw.retries  # urllib3's own retries of this request are spent from the same budget
             self.requests_made += 1 + (len(state.history) - spent if state is not None else 0)
@@ -190,7 +190,7 @@ class WikimediaClient:
         try:
             state = state.increment("GET", url, response=raw, error=error)
         except MaxRetryError:
-            raise SourceError(f"{api}: {fault}, still after {len(state.history) + 1} tries, giving up ({url})")
+            raise SourceError(f"{api}: {fault}, still after {len(state.history) + 1} tries, giving up ({url})") from None
         state.sleep(raw)
         return state
 

@@ -14,7 +14,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -52,7 +52,7 @@ class Snapshot:
                                        retrieved=e.get("retrieved", "")) for e in manifest["exchanges"]]
         except (KeyError, TypeError) as exc:
             raise TwindataError(f"{manifest_file}: not a snapshot manifest (each exchange needs url, status, file, "
-                                f"sha256; missing {exc})")
+                                f"sha256; missing {exc})") from None
         for e in self.exchanges:
             if not (isinstance(e.url, str) and isinstance(e.file, str) and isinstance(e.sha256, str)
                     and RESPONSE_FILE.fullmatch(e.file) and e.file == f"responses/{e.sha256}.json"):
@@ -82,7 +82,7 @@ class Snapshot:
         try:
             data = (self.folder / exchange.file).read_bytes()
         except FileNotFoundError:
-            raise TwindataError(f"{self.folder / exchange.file}: response file listed in manifest.json is missing")
+            raise TwindataError(f"{self.folder / exchange.file}: response file listed in manifest.json is missing") from None
         if hashlib.sha256(data).hexdigest() != exchange.sha256:
             raise TwindataError(f"{self.folder / exchange.file}: sha256 differs from manifest.json (snapshot altered)")
         return data
@@ -105,7 +105,7 @@ def _request_key(url: str) -> tuple[str, frozenset, frozenset]:
     return parts.path, fixed, batch
 
 
-def write_snapshot(recorder: "Recorder", folder: Path, extra: dict | None = None) -> str:
+def write_snapshot(recorder: Recorder, folder: Path, extra: dict | None = None) -> str:
     """Write what ``recorder`` kept as a snapshot folder (staged beside it, then renamed); return its id.
 
     The id is the sha256 over the sorted request keys and response checksums, so the same answers always make the
@@ -169,5 +169,5 @@ class Recorder:
 
     def add(self, url: str, status: int, body: bytes, retrieved: str | None = None) -> None:
         digest = hashlib.sha256(body).hexdigest()
-        retrieved = retrieved or datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        retrieved = retrieved or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         self.exchanges.append((Exchange(url, status, f"responses/{digest}.json", digest, retrieved), body))
