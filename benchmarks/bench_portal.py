@@ -32,8 +32,7 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 def portal_seconds(release: Path) -> float:
     """Write the release's portal files again into a copy of its data, as the release does; seconds taken."""
-    from twindata.publish import dcat
-    from twindata.publish import pages as portal
+    from twindata.publish import bundle, catalogue, citation, dcat, pages
 
     descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
     versions = json.loads((release.parent / "versions.json").read_text(encoding="utf-8"))
@@ -45,21 +44,21 @@ def portal_seconds(release: Path) -> float:
         tables = {r["name"]: pq.read_table(copy / r["path"]) for r in descriptor["resources"] if r["format"] == "parquet"}
         tables = {k.removesuffix("-parquet"): v for k, v in tables.items()}
         start = time.perf_counter()
-        files = [portal.ReleaseFile(r["path"], r["format"], (copy / r["path"]).stat().st_size,
+        files = [citation.ReleaseFile(r["path"], r["format"], (copy / r["path"]).stat().st_size,
                                     r["hash"].removeprefix("sha256:"), tables[r["name"].removesuffix("-parquet")].num_rows)
                  for r in descriptor["resources"]]
         metadata = {**descriptor, **descriptor["twindata"].get("portal", {})}
-        info = portal.ReleaseInfo(metadata, descriptor["version"], descriptor["created"],
+        info = citation.ReleaseInfo(metadata, descriptor["version"], descriptor["created"],
                                   descriptor["twindata"]["content_sha256"], descriptor["twindata"],
                                   tables, {r["name"]: r["schema"] for r in descriptor["resources"] if r["format"] == "csv"},
                                   files, (copy / "CHANGELOG.md").read_text(encoding="utf-8"))
-        (copy / "index.html").write_bytes(portal.landing_page(info))
-        (copy / "CITATION.cff").write_bytes(portal.citation_cff(info))
-        portal.write_zip(copy, info.zip_name)
+        (copy / "index.html").write_bytes(pages.landing_page(info))
+        (copy / "CITATION.cff").write_bytes(citation.citation_cff(info))
+        bundle.write_zip(copy, info.zip_name)
         entry = next(v for v in versions["versions"] if v["version"] == descriptor["version"])
-        for name, data in dcat.dcat_files(portal.dcat_package(descriptor, [(entry, copy)])).items():
+        for name, data in dcat.dcat_files(catalogue.dcat_package(descriptor, [(entry, copy)])).items():
             (copy / name).write_bytes(data)
-        (copy / portal.SELF).write_bytes(portal.sha256sums(copy))
+        (copy / bundle.SELF).write_bytes(bundle.sha256sums(copy))
         return time.perf_counter() - start
 
 

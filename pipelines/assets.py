@@ -69,7 +69,6 @@ def _source_asset(package: Package, source):
     def _read(context: AssetExecutionContext, settings: TwindataSettings, run: TwindataRun, **given):
         ctx = run.context(settings, context.log)
         result = ctx.read(source, {n.removeprefix(package.prefix): v for n, v in given.items()})
-        ctx.save()
         context.add_output_metadata({**_metadata(source.summary(result)), "requests": MetadataValue.json(ctx.requests)})
         return result
 
@@ -96,7 +95,10 @@ def _core_asset(package: Package):
            description="Every source's claims reconciled into cities, partnerships, assertions, images and crosswalk, "
                        "before the gate.")
     def _reconcile(context: AssetExecutionContext, settings: TwindataSettings, run: TwindataRun, **given):
-        result = package.reconcile(_inputs(package, given, run.context(settings, context.log)))
+        ctx = run.context(settings, context.log)
+        inputs = _inputs(package, given, ctx)
+        ctx.save()  # every source read: the live cache is kept once, as the CLI keeps it
+        result = package.reconcile(inputs)
         context.add_output_metadata({**{f"{t}_rows": len(df) for t, df in result.frames.items()},
                                      "issues": MetadataValue.json(result.issues.count())})
         return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,49 @@ def test_dagster_loads_the_definitions_from_an_installed_wheel(tmp_path):
     done = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-m", "pipelines.definitions"],
                           cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0 and "Validation successful" in done.stdout + done.stderr, done.stderr[-2000:]
+
+
+@dataclass(frozen=True)
+class JsonLines:
+    """An output format as a new module would declare it: one JSON object a row."""
+
+    name: str = "jsonl"
+    extension: str = "jsonl"
+    media_type: str = "application/jsonl"
+    file_type: str = "JSON"
+
+    def resource_name(self, table: str) -> str:
+        return f"{table}-{self.name}"
+
+    def table_name(self, resource: str) -> str:
+        return resource.removesuffix(f"-{self.name}")
+
+    def write(self, arrow, csv: bytes, path: Path) -> None:
+        path.write_text("".join(json.dumps(row, default=str) + "\n" for row in arrow.to_pylist()), encoding="utf-8")
+
+    def describe(self, size: int) -> dict:
+        return {"encoding": "utf-8", "bytes": size}
+
+    def check(self, compiled, paths) -> list:
+        return []
+
+
+def test_a_new_output_format_is_one_class_and_one_line_in_a_package(tmp_path):
+    """Declared in a package's outputs, a format is written, listed with its checksum in datapackage.json, described
+    in DCAT-AP.de, and verified with the release: nothing else changes."""
+    from twindata.packages import CITY, run
+    from twindata.publish.verify import verify_release
+    from twindata.settings import load_settings
+
+    package = replace(CITY, outputs=(*OUTPUTS, JsonLines()))
+    result = run(package, load_settings(out=tmp_path))
+    release = result.publish.path
+    lines = (release / "data" / "partnerships.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == result.counts["partnerships"] and json.loads(lines[0])["partnership_id"]
+    descriptor = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    mine = [r for r in descriptor["resources"] if r["format"] == "jsonl"]
+    assert {r["name"] for r in mine} == {f"{t}-jsonl" for t in [*result.counts, "redirects"]}
+    assert all(r["hash"].startswith("sha256:") and r["mediatype"] == "application/jsonl" for r in mine)
+    assert "partnerships-jsonl" in (release / "dcat.ttl").read_text(encoding="utf-8")
+    assert "file-type/JSON>" in (release / "dcat.ttl").read_text(encoding="utf-8")
+    assert verify_release(release) == []

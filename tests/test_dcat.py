@@ -74,10 +74,12 @@ def warnings(data: Graph) -> list[str]:
 
 
 def package(**more) -> dict:
-    files = [{"path": f"data/{t}.{ext}", "format": ext, "bytes": 1000 + i, "sha256": f"{i:064x}", "title": f"{t} ({ext})"}
+    media = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "zip": "application/zip"}
+    files = [{"path": f"data/{t}.{ext}", "format": ext, "bytes": 1000 + i, "sha256": f"{i:064x}", "title": f"{t} ({ext})",
+              "media_type": media[ext], "file_type": ext.upper()}
              for i, (t, ext) in enumerate((t, e) for e in ("csv", "parquet") for t in ("cities", "partnerships"))]
     files.append({"path": "dortmund-twinning-2.0.1.zip", "format": "zip", "bytes": 5000, "sha256": "f" * 64,
-                  "title": "every file (zip)"})
+                  "title": "every file (zip)", "media_type": media["zip"], "file_type": "ZIP"})
     return {"name": "dortmund-twinning", "title": "Town twinning of Dortmund", "description": "Partnerships.",
             "keywords": ["town twinning"], "homepage": "https://www.dortmund.de/themen/internationales/staedtepartnerschaften/",
             "licence": {"name": "CC-BY-4.0", "attribution": "Stadt Dortmund; twindata contributors"},

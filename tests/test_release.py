@@ -167,7 +167,7 @@ def test_validate_reports_rows_that_break_the_schema(first_release, tmp_path):
             from twindata.contract.files import sha256_file
             resource["hash"], resource["bytes"] = f"sha256:{sha256_file(csv)}", csv.stat().st_size
     (release / "datapackage.json").write_text(json.dumps(descriptor))
-    from twindata.publish.pages import sha256sums
+    from twindata.publish.bundle import sha256sums
     (release / "SHA256SUMS").write_bytes(sha256sums(release))
     result = cli("validate", str(release))
     assert result.returncode == 1

@@ -183,9 +183,9 @@ def _release_folder(name: str, out: Path) -> Path:
     path = Path(name)
     if (path / "datapackage.json").is_file():
         return path
-    from twindata.publish.staging import VERSION_DIR
+    from twindata.publish.versioning import is_version
 
-    if not VERSION_DIR.fullmatch(name):
+    if not is_version(name):
         raise TwindataError(f"{name}: neither a release folder nor a version number (x.y.z)")
     found = sorted(p / name / "datapackage.json" for p in out.iterdir() if (p / name / "datapackage.json").is_file()) \
         if out.is_dir() else []

@@ -25,8 +25,6 @@ import json
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from twindata.publish.outputs import OUTPUTS
-
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # DCAT 3 (rdflib's closed namespace lacks hasVersion and version)
 DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -38,7 +36,6 @@ THEME = URIRef("http://publications.europa.eu/resource/authority/data-theme/GOVE
 LICENCES = {"CC-BY-4.0": "http://dcat-ap.de/def/licenses/cc-by/4.0",
             "CC-BY-SA-4.0": "http://dcat-ap.de/def/licenses/cc-by-sa/4.0",
             "CC0-1.0": "http://dcat-ap.de/def/licenses/cc-zero"}
-FORMATS = {**{o.name: (o.file_type, o.media_type) for o in OUTPUTS}, "zip": ("ZIP", "application/zip")}
 GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/"
 
 
@@ -122,7 +119,7 @@ def _dataset(g: Graph, node: URIRef, title: str, package: dict, publisher: URIRe
 def _distribution(g: Graph, package: dict, version: dict, f: dict, base: str) -> URIRef:
     url = _iri(base, f"{version['path']}/{f['path']}")
     node = _iri(base, f"{version['path']}/{f['path']}#distribution")
-    file_type, media = FORMATS[f["format"]]
+    file_type, media = f["file_type"], f["media_type"]
     g.add((node, RDF.type, DCAT.Distribution))
     g.add((node, DCTERMS.title, Literal(f"{f['title']}, version {version['version']}")))
     g.add((node, DCAT.accessURL, url))

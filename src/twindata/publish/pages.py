@@ -1,19 +1,17 @@
-"""What a release offers people and portals beside its data: the landing page (``index.html``), the package's page
-of versions, ``CITATION.cff`` with its plain-text and BibTeX forms, the one-file download (a zip) and ``SHA256SUMS``.
+"""The pages of a release for people: its landing page (``index.html`` in the version's folder) and the package's
+page of versions (``index.html`` beside ``versions.json``, replaced with the package's DCAT-AP.de files).
 
 Pages are static HTML, readable without JavaScript and printable, rendered from the Jinja2 templates in ``templates/``
 (``landing.html`` and ``package.html`` inside ``layout.html``); this module gathers what they show. They render with
 autoescape, so every value that came from a source is escaped (as ``html.escape`` writes it) and no markup from a
 registry cell or Commons renders; only http(s) URLs become links. Links are relative, so a release folder works
-wherever it is served. The DCAT-AP.de metadata is ``twindata.publish.dcat``'s; writing these files into the staging
-folder, in order, is ``twindata.publish.release``'s.
+wherever it is served. How to cite is ``citation``'s, the zip and SHA256SUMS ``bundle``'s, the DCAT-AP.de metadata
+``catalogue``'s and ``dcat``'s; writing these files into the staging folder, in order, is ``release``'s.
 """
 
 from __future__ import annotations
 
 import json
-import zipfile
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -22,96 +20,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from markupsafe import Markup
 
-from twindata.contract.files import sha256_file
 from twindata.contract.text import web_url
+from twindata.publish.bundle import SELF
+from twindata.publish.catalogue import dcat_package
+from twindata.publish.citation import ReleaseInfo, authors, bibtex, citation_text
 
-SELF = "SHA256SUMS"
-
-
-@dataclass
-class ReleaseFile:
-    path: str
-    format: str
-    bytes: int
-    sha256: str
-    rows: int | None = None
-
-
-@dataclass
-class ReleaseInfo:
-    """What the pages and the citation of one release say."""
-
-    metadata: dict
-    version: str
-    created: str
-    content_sha256: str
-    provenance: dict
-    tables: dict[str, pa.Table]
-    schemas: dict[str, dict]
-    files: list[ReleaseFile]
-    changelog: str
-
-    @property
-    def name(self) -> str:
-        return self.metadata["name"]
-
-    @property
-    def zip_name(self) -> str:
-        return f"{self.name}-{self.version}.zip"
-
-
-# --- citation ----------------------------------------------------------------------------------------------------
-
-def authors(metadata: dict) -> list[str]:
-    """Who to credit: the package's contributors, rights holders first, then creators and the others."""
-    order = {"rightsHolder": 0, "creator": 1}
-    people = sorted(metadata.get("contributors") or [], key=lambda c: min(order.get(r, 2) for r in c.get("roles", [""])))
-    return [c["title"] for c in people if c.get("title")] or ["twindata contributors"]
-
-
-def licence_names(metadata: dict) -> list[str]:
-    return [lic.get("name") or lic.get("path", "") for lic in metadata.get("licenses", [])]
-
-
-def citation_text(info: ReleaseInfo) -> str:
-    doi = info.metadata.get("doi")
-    where = f"https://doi.org/{doi}" if doi else info.metadata.get("homepage", "")
-    return (f"{'; '.join(authors(info.metadata))} ({info.created[:4]}). {info.metadata['title']} (version "
-            f"{info.version}) [Data set]. {where + '. ' if where else ''}Content sha256 {info.content_sha256}.")
-
-
-def bibtex(info: ReleaseInfo) -> str:
-    key = f"{info.name}-{info.version}".replace(".", "-")
-    fields = [("title", _bib(info.metadata["title"])),
-              ("author", " and ".join(f"{{{_bib(a)}}}" for a in authors(info.metadata))),
-              ("year", info.created[:4]), ("version", info.version), ("howpublished", "Data package (CSV, Parquet)"),
-              ("url", info.metadata.get("homepage")), ("doi", info.metadata.get("doi")),
-              ("note", f"Content sha256 {info.content_sha256}")]
-    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
-    return f"@misc{{{key},\n{body}\n}}\n"
-
-
-def _bib(value: str) -> str:
-    """A value as BibTeX text: its special characters escaped."""
-    return "".join(f"\\{c}" if c in "&%$#_{}" else c for c in str(value))
-
-
-def citation_cff(info: ReleaseInfo) -> bytes:
-    """CITATION.cff (Citation File Format 1.2.0) of the release, as JSON (a YAML subset) so any YAML reader takes it."""
-    cff = {"cff-version": "1.2.0", "message": "If you use this data, please cite it as below.", "type": "dataset",
-           "title": info.metadata["title"], "version": info.version, "date-released": info.created[:10],
-           "authors": [{"name": a} for a in authors(info.metadata)],
-           "license": licence_names(info.metadata)[0] if len(licence_names(info.metadata)) == 1 else licence_names(info.metadata),
-           "abstract": info.metadata.get("description", ""),
-           "identifiers": ([{"type": "doi", "value": info.metadata["doi"]}] if info.metadata.get("doi") else []) +
-                          [{"type": "other", "value": f"sha256:{info.content_sha256}",
-                            "description": "content checksum of the release (twindata content_sha256)"}]}
-    if info.metadata.get("homepage"):
-        cff["url"] = info.metadata["homepage"]
-    return (json.dumps(cff, indent=2, ensure_ascii=False) + "\n").encode()
-
-
-# --- the landing page and the package's page -----------------------------------------------------------------------
 
 def _escape(value: object) -> Markup:
     """A value as ``html.escape`` writes it (quotes as ``&quot;`` and ``&#x27;``; markupsafe's ``&#34;`` and ``&#39;``
@@ -215,78 +128,3 @@ def package_page(metadata: dict, versions: dict) -> bytes:
     """The package's page: every version, newest first, the latest marked."""
     newest_first = sorted(versions.get("versions", []), key=lambda v: v["created"], reverse=True)
     return _render("package.html", m=metadata, versions=newest_first, latest=versions.get("latest"))
-
-
-# --- the one-file download and the checksum list --------------------------------------------------------------------
-
-def write_zip(folder: Path, name: str) -> Path:
-    """Every file of the release folder as written so far in one zip (the DCAT files and SHA256SUMS come after it:
-    they state the zip's own checksum), in a fixed order with fixed times, so the same files give the same bytes.
-    Parquet files (compressed already) are stored, text is deflated at the fastest level."""
-    target = folder / name
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p != target)
-    with zipfile.ZipFile(target, "w") as z:
-        for path in files:
-            entry = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
-            entry.external_attr = 0o644 << 16
-            stored = path.suffix == ".parquet"
-            entry.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            z.writestr(entry, path.read_bytes(), compresslevel=None if stored else 1)
-    return target
-
-
-def sha256sums(folder: Path) -> bytes:
-    """``SHA256SUMS`` of every file of the release folder (the format ``sha256sum -c`` reads)."""
-    lines = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != SELF):
-        digest = sha256_file(path)
-        lines.append(f"{digest}  {path.relative_to(folder).as_posix()}\n")
-    return "".join(lines).encode()
-
-
-# --- what the DCAT-AP.de metadata is made of ------------------------------------------------------------------------
-
-PORTAL_KEYS = ("title_de", "description_de", "doi", "publisher", "contact", "municipality_key")
-_LICENCE_ORDER = ("CC-BY-SA-4.0", "CC-BY-4.0", "CC0-1.0")  # a file holding several layers is under the strictest
-
-
-def portal_metadata(metadata: dict, tables: dict[str, pa.Table]) -> dict:
-    """What a release's datapackage.json keeps for portals: the package metadata portals need (publisher, contact,
-    municipality key, German title and description, DOI) and the years the partnerships cover."""
-    kept = {k: metadata[k] for k in PORTAL_KEYS if metadata.get(k)}
-    p = tables.get("partnerships")
-    if p is not None and p.num_rows:
-        years = [y for c in ("start_year", "end_year") for y in p.column(c).to_pylist() if y is not None]
-        if years:
-            kept["temporal"] = {"start": f"{min(years)}-01-01", "end": f"{max(years)}-12-31"}
-    return kept
-
-
-def dcat_licence(licences: list[dict]) -> str:
-    names = [lic.get("name") for lic in licences]
-    return next((n for n in _LICENCE_ORDER if n in names), names[0] if names else "CC-BY-4.0")
-
-
-def dcat_package(descriptor: dict, versions: list[tuple[dict, Path]]) -> dict:
-    """The package as ``twindata.publish.dcat`` describes it: from the latest release's datapackage.json, and each version
-    (its versions.json entry and folder) with its data files and zip, their sizes and checksums."""
-    portal = descriptor.get("twindata", {}).get("portal", {})
-    publisher = portal.get("publisher") or {"name": authors(descriptor)[0]}
-    contact = portal.get("contact") or {"name": publisher["name"], "url": descriptor.get("homepage")}
-    listed = []
-    for entry, folder in versions:
-        own = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-        files = [{"path": r["path"], "format": r["format"], "bytes": (folder / r["path"]).stat().st_size,
-                  "sha256": r["hash"].removeprefix("sha256:"), "title": f"{r['name']} ({r['format']})"}
-                 for r in own.get("resources", [])]
-        bundle = folder / f"{own['name']}-{own['version']}.zip"
-        if bundle.is_file():
-            files.append({"path": bundle.name, "format": "zip", "bytes": bundle.stat().st_size,
-                          "sha256": sha256_file(bundle), "title": "every file (zip)"})
-        listed.append({"version": entry["version"], "created": entry["created"], "path": entry["path"], "files": files})
-    licence = dcat_licence(descriptor.get("licenses", []))
-    return {"name": descriptor["name"], "title": descriptor["title"], "description": descriptor.get("description", ""),
-            "keywords": descriptor.get("keywords", []), "homepage": descriptor.get("homepage"),
-            "licence": {"name": licence, "attribution": "; ".join(authors(descriptor))},
-            "publisher": publisher, "contact": contact, "municipality_key": portal.get("municipality_key"),
-            "temporal": portal.get("temporal"), "versions": listed}

@@ -27,8 +27,7 @@ from twindata.contract.bundled import schemas_dir
 from twindata.contract.errors import TwindataError
 from twindata.contract.files import fsync_dir, fsync_tree, sha256_file, sha256_files, write_json_atomic
 from twindata.contract.tables import csv_bytes, sorted_arrow
-from twindata.publish import diff, versioning
-from twindata.publish import pages as portal
+from twindata.publish import bundle, catalogue, citation, diff, versioning
 from twindata.publish.outputs import OUTPUTS, Output, by_name
 from twindata.publish.staging import package_lock, read_versions, staging_folder, version_entry
 from twindata.publish.verify import verify_checksums
@@ -121,6 +120,8 @@ def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock
 def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenance, digest, versions, latest,
            base_url: str | None, record: dict, created: str, commit: str | None,
            outputs: tuple[Output, ...]) -> PublishResult:
+    from twindata.publish import pages  # Jinja2, only when a release is written
+
     package_dir = staging.parent
     (staging / "data").mkdir()
     order = [t for t in schema.published_tables() if t in tables]
@@ -129,7 +130,7 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
         for t in order:
             path = staging / "data" / f"{t}.{output.extension}"
             output.write(tables[t], csv[t], path)
-            data_files.append(portal.ReleaseFile(f"data/{t}.{output.extension}", output.name, path.stat().st_size,
+            data_files.append(citation.ReleaseFile(f"data/{t}.{output.extension}", output.name, path.stat().st_size,
                                                  sha256_file(path), tables[t].num_rows))
     shipped = {k: v for k, v in record.items() if k not in ("renamed", "contract")}
     (staging / "changes.json").write_text(json.dumps(shipped, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -137,24 +138,24 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
     entry = _changelog_entry(metadata["name"], record, created)
     changelog = entry + earlier.split("\n", 2)[-1] if earlier else entry
     (staging / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
-    info = portal.ReleaseInfo(metadata, record["to"], created, digest, provenance, tables,
+    info = citation.ReleaseInfo(metadata, record["to"], created, digest, provenance, tables,
                               {t: schemas[t] for t in order}, data_files, changelog)
-    (staging / "index.html").write_bytes(portal.landing_page(info))
-    (staging / "CITATION.cff").write_bytes(portal.citation_cff(info))
+    (staging / "index.html").write_bytes(pages.landing_page(info))
+    (staging / "CITATION.cff").write_bytes(citation.citation_cff(info))
     files = {f: f"sha256:{sha256_file(staging / f)}" for f in ("CHANGELOG.md", "changes.json", "index.html", "CITATION.cff")}
     descriptor = _descriptor(metadata, record["to"], created, data_files, schemas, by_name(outputs), {
         **provenance, "git_commit": commit, "content_sha256": digest, "previous_version": record["from"],
-        "files": files, "portal": portal.portal_metadata(metadata, tables)})
+        "files": files, "portal": catalogue.portal_metadata(metadata, tables)})
     (staging / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    portal.write_zip(staging, info.zip_name)
+    bundle.write_zip(staging, info.zip_name)
     this = {"version": record["to"], "created": created, "path": target.name}
     listed = [(v, package_dir / v["path"]) for v in versions["versions"]] + [(this, staging)]
     from twindata.publish.dcat import dcat_files  # rdflib, only when a release is written
 
-    described = dcat_files(portal.dcat_package(descriptor, listed), base_url)
+    described = dcat_files(catalogue.dcat_package(descriptor, listed, outputs), base_url)
     for name, data in described.items():
         (staging / name).write_bytes(data)
-    (staging / portal.SELF).write_bytes(portal.sha256sums(staging))
+    (staging / bundle.SELF).write_bytes(bundle.sha256sums(staging))
     problems = verify_checksums(staging)  # the gate validated the rows; here: every file as written
     if problems:
         raise TwindataError(f"{staging}: the staged release fails its own check: {problems[0].line()}")
@@ -165,7 +166,7 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
     versions["versions"].append(version_entry(target, descriptor))
     versions["latest"] = record["to"]
     write_json_atomic(package_dir / "versions.json", versions)
-    portal.write_package_page(package_dir, versions, base_url, described)  # this version is the latest: same DCAT
+    pages.write_package_page(package_dir, versions, base_url, described)  # this version is the latest: same DCAT
     return PublishResult(metadata["name"], record["to"], target, True, digest)
 
 
@@ -192,7 +193,7 @@ def _redirects_table(rows: list[dict]) -> pa.Table:
 
 def _contract_change(previous: str | None) -> list[str]:
     """The contract's summary, where this release is the first of the package under the current contract."""
-    if previous is None or int(previous.split(".")[0]) >= schema.contract_version():
+    if previous is None or versioning.major(previous) >= schema.contract_version():
         return []
     return list(schema.package_metadata()["contract"]["summary"])
 

@@ -9,7 +9,6 @@ system, so that the final rename is atomic; it is removed on any failure.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -20,9 +19,9 @@ from filelock import FileLock, Timeout
 
 from twindata.contract.errors import TwindataError
 from twindata.contract.files import read_json, sha256_file, write_json_atomic
+from twindata.publish.versioning import Version, is_version
 
 STAGING_PREFIX = ".staging-"
-VERSION_DIR = re.compile(r"^\d+\.\d+\.\d+$")
 
 
 @contextmanager
@@ -69,7 +68,7 @@ def read_versions(package_dir: Path) -> dict:
     entries = versions.get("versions") if isinstance(versions, dict) else None
     fields = ("version", "path", "created", "content_sha256")
     if not isinstance(entries, list) or not all(
-            isinstance(v, dict) and all(isinstance(v.get(k), str) for k in fields) and VERSION_DIR.fullmatch(v["version"])
+            isinstance(v, dict) and all(isinstance(v.get(k), str) for k in fields) and is_version(v["version"])
             and v["path"] == v["version"] for v in entries) \
             or len({v["version"] for v in entries}) != len(entries) \
             or (versions.get("latest") is not None and versions["latest"] not in {v["version"] for v in entries}):
@@ -78,10 +77,6 @@ def read_versions(package_dir: Path) -> dict:
                             "must be one of them); move it away to start the package afresh")
     versions.setdefault("package", package_dir.name)
     return versions
-
-
-def semver(version: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in version.split("."))
 
 
 def version_entry(folder: Path, descriptor: dict) -> dict:
@@ -98,10 +93,10 @@ def _list_unlisted_versions(package_dir: Path, base_url: str | None) -> None:
 
     versions = read_versions(package_dir)
     listed = {v["version"] for v in versions["versions"]}
-    found = [d for d in package_dir.iterdir() if d.is_dir() and VERSION_DIR.match(d.name) and d.name not in listed]
+    found = [d for d in package_dir.iterdir() if d.is_dir() and is_version(d.name) and d.name not in listed]
     if not found:
         return
-    for folder in sorted(found, key=lambda d: semver(d.name)):
+    for folder in sorted(found, key=lambda d: Version.parse(d.name)):
         stated = read_json(folder / "datapackage.json", "datapackage.json") if (folder / "datapackage.json").is_file() \
             else {"version": folder.name}  # no descriptor: the checksums below say what is wrong
         if not isinstance(stated, dict) or stated.get("version") != folder.name:
@@ -112,7 +107,7 @@ def _list_unlisted_versions(package_dir: Path, base_url: str | None) -> None:
         if problems:
             raise TwindataError(f"{folder}: an unlisted version that fails its checksums: {problems[0].line()}")
         versions["versions"].append(version_entry(folder, stated))
-    versions["versions"].sort(key=lambda v: semver(v["version"]))
+    versions["versions"].sort(key=lambda v: Version.parse(v["version"]))
     versions["latest"] = versions["versions"][-1]["version"]
     write_json_atomic(package_dir / "versions.json", versions)
     from twindata.publish.pages import write_package_page

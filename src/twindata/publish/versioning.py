@@ -1,4 +1,5 @@
-"""Versioning policy: the semantic-version bump that the changes between two releases call for, in words.
+"""Versioning policy: the semantic-version bump that the changes between two releases call for, in words, and the
+one version type every release name is read with (python-semver's ``Version``).
 
 (Frictionless's data-package-version pattern.)
 MAJOR  a published table's schema changes incompatibly: a table removed, a field removed, renamed or retyped,
@@ -11,9 +12,19 @@ contract its tables follow.
 
 from __future__ import annotations
 
+from semver import Version
+
 from twindata.contract import schema
 
 BUMPS = ("patch", "minor", "major")
+
+
+def is_version(text: object) -> bool:
+    """Whether ``text`` names a release: a plain SemVer MAJOR.MINOR.PATCH (no pre-release or build part)."""
+    if not isinstance(text, str) or not Version.is_valid(text):
+        return False
+    version = Version.parse(text)
+    return version.prerelease is None and version.build is None
 
 
 def bump(changes: dict) -> tuple[str | None, list[str]]:
@@ -53,10 +64,14 @@ def bump(changes: dict) -> tuple[str | None, list[str]]:
 
 
 def next_version(previous: str | None, level: str | None) -> str:
+    """The version after ``previous`` for a bump of ``level``; the first is <data contract>.0.0."""
     if previous is None:
-        return f"{schema.contract_version()}.0.0"
-    major, minor, patch = (int(x) for x in previous.split("."))
-    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[level]
+        return str(Version(schema.contract_version()))
+    return str(Version.parse(previous).next_version(level))
+
+
+def major(version: str) -> int:
+    return Version.parse(version).major
 
 
 def higher(a: str | None, b: str | None) -> str | None:
