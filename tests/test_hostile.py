@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from twindata.contract.errors import TwindataError
 from twindata.sources.cache import Cache
 from twindata.sources.commons import html_to_text, parse_page
 from twindata.sources.wikidata import parse_entity
@@ -383,10 +384,14 @@ def test_a_bad_setting_is_one_line(env, tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr and key in done.stderr
 
 
-@pytest.mark.parametrize("content", ['[]', '{}', '{"resources": 5}', '{"resources": [{"name": "x"}]}',
-                                     '{"resources": [{"name": "x", "path": null}]}'])
+@pytest.mark.parametrize("content", ['[]', '{}', '"x"', '5', 'null', 'not json', '{"resources": 5}',
+                                     '{"resources": [{"name": "x"}]}', '{"resources": [{"name": "x", "path": null}]}',
+                                     '{"resources": [{"name": "cities", "path": "data/cities.csv", "format": "csv", '
+                                     '"hash": "sha256:0", "schema": 5}]}'])
 def test_a_datapackage_of_the_wrong_shape_is_one_line(published, tmp_path, content):
     import shutil
+
+    import twindata
 
     release = tmp_path / "2.0.0"
     shutil.copytree(published, release)
@@ -394,6 +399,20 @@ def test_a_datapackage_of_the_wrong_shape_is_one_line(published, tmp_path, conte
     for args in (["validate", str(release)], ["diff", str(published), str(release)]):
         done = cli(*args)
         assert done.returncode == 1 and "Traceback" not in done.stderr, (args, done.stderr)
+    with pytest.raises(TwindataError, match="datapackage.json"):  # the loader: one line too, never a traceback
+        twindata.load("cities", release=release)
+
+
+@pytest.mark.parametrize("content", ['[]', '{"versions": 5}', '{"versions": [3]}', '{"versions": [{"version": 1}]}'])
+def test_the_loader_refuses_a_versions_index_of_the_wrong_shape_in_one_line(published, tmp_path, content):
+    import shutil
+
+    import twindata
+
+    shutil.copytree(published.parent, tmp_path / PACKAGE)
+    (tmp_path / PACKAGE / "versions.json").write_text(content)
+    with pytest.raises(TwindataError, match="versions.json: not a versions index"):
+        twindata.load("cities", release=tmp_path / PACKAGE)
 
 
 @pytest.mark.parametrize("content", ['[]', '{"versions": {}}', '{"versions": [{"version": "abc", "path": "abc"}]}',
@@ -476,7 +495,7 @@ def test_the_loader_refuses_a_resource_path_that_leaves_the_release(published, t
     import shutil
 
     import twindata
-    from twindata.contract.errors import TwindataError
+
 
     release = tmp_path / "2.0.0"
     shutil.copytree(published, release)
@@ -485,7 +504,7 @@ def test_the_loader_refuses_a_resource_path_that_leaves_the_release(published, t
         if r["name"] == "cities-parquet":
             r["path"] = "../../../../etc/passwd"
     (release / "datapackage.json").write_text(json.dumps(descriptor))
-    with pytest.raises(TwindataError, match="outside itself"):
+    with pytest.raises(TwindataError, match="leaves the release folder"):
         twindata.load("cities", release=release)
 
 

@@ -84,23 +84,34 @@ def inside(folder: Path, relative: str) -> bool:
 
 
 def read_descriptor(folder: Path) -> dict:
-    """A release's datapackage.json, checked for the shape every reader relies on before anything else is read: an
-    object whose resources each have a name, a format, a sha256 and a relative path to a regular file inside the
-    release (never '..', an absolute path or a symlink). Anything else is one line."""
+    """A release's datapackage.json, checked (``check_descriptor``) before anything else is read; resource files that
+    are symbolic links are refused too. Anything else is one line."""
     folder = Path(folder)
     file = folder / "datapackage.json"
-    descriptor = read_json(file, "datapackage.json")
-    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
-    if not isinstance(resources, list) or not resources:
-        raise TwindataError(f"{file}: not a data package (an object with a list of resources)")
-    for i, r in enumerate(resources):
-        if not isinstance(r, dict) or not all(isinstance(r.get(k), str) for k in ("name", "path", "format", "hash")):
-            raise TwindataError(f"{file}: resource {i} needs name, path, format and hash as text")
-        if not safe_path(r["path"]):
-            raise TwindataError(f"{file}: resource {r['name']!r}: path {r['path']!r} leaves the release folder")
+    descriptor = check_descriptor(read_json(file, "datapackage.json"), str(file))
+    for r in descriptor["resources"]:
         if (folder / r["path"]).is_symlink():
             raise TwindataError(f"{file}: resource {r['name']!r}: {r['path']} is a symbolic link, not a file of the "
                                 "release")
+    return descriptor
+
+
+def check_descriptor(descriptor, where: str) -> dict:
+    """A datapackage.json as every reader relies on it: an object whose resources each have a name, a format, a
+    sha256, a schema with fields and a relative path that stays inside the release (never '..' or an absolute
+    path); else one line naming ``where``."""
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    if not isinstance(resources, list) or not resources:
+        raise TwindataError(f"{where}: not a data package (an object with a list of resources)")
+    for i, r in enumerate(resources):
+        if not isinstance(r, dict) or not all(isinstance(r.get(k), str) for k in ("name", "path", "format", "hash")):
+            raise TwindataError(f"{where}: resource {i} needs name, path, format and hash as text")
+        if not safe_path(r["path"]):
+            raise TwindataError(f"{where}: resource {r['name']!r}: path {r['path']!r} leaves the release folder")
+        schema = r.get("schema")
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not all(
+                isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):
+            raise TwindataError(f"{where}: resource {r['name']!r} needs a schema with a list of named fields")
     return descriptor
 
 

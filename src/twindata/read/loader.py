@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import requests
 
 from twindata.contract.errors import TwindataError
-from twindata.contract.files import safe_path
+from twindata.contract.files import check_descriptor, safe_path
 from twindata.contract.schema import ARROW_TYPES
 
 MAX_BYTES = 4 << 30  # a download larger than this is refused, whatever its server says
@@ -56,20 +56,36 @@ def _release(release: str, version: str) -> tuple[str, dict]:
     """The release folder's location and its datapackage.json: ``release`` itself when it holds one, else the
     version that the package folder's versions.json names."""
     try:
-        return release, json.loads(_read(_join(release, "datapackage.json"), probe=True))
+        return release, _descriptor(_join(release, "datapackage.json"), probe=True)
     except FileNotFoundError:
         pass
     try:
-        versions = json.loads(_read(_join(release, "versions.json")))
+        where = _join(release, "versions.json")
+        versions = _json(where, _read(where))
     except FileNotFoundError:
         raise TwindataError(f"{release}: neither a release (datapackage.json) nor a package folder (versions.json)") from None
+    listed = versions.get("versions") if isinstance(versions, dict) else None
+    if not isinstance(listed, list) or not all(isinstance(v, dict) and isinstance(v.get("version"), str)
+                                               and isinstance(v.get("path"), str) for v in listed):
+        raise TwindataError(f"{where}: not a versions index (an object with a list of versions, each with its version "
+                            "and path)")
     wanted = versions.get("latest") if version == "latest" else version
-    entry = next((v for v in versions.get("versions", []) if v.get("version") == wanted), None)
+    entry = next((v for v in listed if v["version"] == wanted), None)
     if entry is None:
-        raise TwindataError(f"{release}: no version {wanted!r} (versions: "
-                            f"{', '.join(v.get('version', '?') for v in versions.get('versions', []))})")
+        raise TwindataError(f"{release}: no version {wanted!r} (versions: {', '.join(v['version'] for v in listed)})")
     base = _join(release, entry["path"])
-    return base, json.loads(_read(_join(base, "datapackage.json")))
+    return base, _descriptor(_join(base, "datapackage.json"))
+
+
+def _descriptor(location: str, probe: bool = False) -> dict:
+    return check_descriptor(_json(location, _read(location, probe=probe)), location)
+
+
+def _json(location: str, data: bytes):
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TwindataError(f"{location}: not JSON ({exc})") from None
 
 
 def _join(base: str, path: str) -> str:
