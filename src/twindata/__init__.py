@@ -1,7 +1,8 @@
 """twindata: town-twinning records as versioned, validated, citable open data packages.
 
-The library: sources, core transforms, schema loading, the validation gate and release writing. It never imports
-Dagster; the orchestration layer lives in the top-level ``pipelines`` package and calls into this one.
+The library, in stages: ``contract`` (schemas, tables, ids, errors), ``checks`` (the compiled checks, policies, the
+gate), ``sources``, ``reconcile``, ``publish`` and ``read``; ``packages`` declares the packages and runs them. It never
+imports Dagster; the orchestration layer lives in the top-level ``pipelines`` package and calls into this one.
 """
 
 from importlib.metadata import PackageNotFoundError, version
