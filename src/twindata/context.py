@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from twindata.contract.text import utc_stamp
 from twindata.settings import Settings
 from twindata.sources.cache import Cache
 from twindata.sources.transport.http import WikimediaClient
@@ -77,7 +78,7 @@ class RunContext:
     @property
     def stamp(self) -> str:
         """The run's time as ISO 8601 UTC, to the second (``2026-12-01T12:00:00Z``)."""
-        return self.now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return utc_stamp(self.now)
 
     def save(self) -> None:
         """Keep what the sources read for the next live run (once they all succeeded)."""

@@ -55,9 +55,6 @@ class Package:
     provenance: Callable[[Inputs], dict]
     outputs: tuple[Output, ...] = OUTPUTS
 
-    def source(self, name: str) -> Source:
-        return next(s for s in self.sources if s.name == name)
-
 
 @dataclass
 class RunResult:

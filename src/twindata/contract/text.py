@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 from functools import cache
 
 _CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f]"
@@ -36,6 +37,12 @@ _REASONS = ((_BIDI, "holds a bidirectional control character (U+202A–U+202E, U
 def short(value: object, limit: int = 80) -> object:
     """A value as shown in a one-line message: long text cut, with an ellipsis."""
     return value if not isinstance(value, str) or len(value) <= limit else value[:limit] + "…"
+
+
+def utc_stamp(moment: datetime | None = None) -> str:
+    """A moment (now by default) as the text releases and snapshots record: ISO 8601 in UTC, to the second, with Z
+    (``2026-12-01T12:00:00Z``)."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def rules(prose: bool) -> tuple[tuple[str, str], ...]:

@@ -15,7 +15,6 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,16 +26,13 @@ from twindata.contract.bundled import schemas_dir
 from twindata.contract.errors import TwindataError
 from twindata.contract.files import fsync_dir, fsync_tree, sha256_file, sha256_files, write_json_atomic
 from twindata.contract.tables import csv_bytes, sorted_arrow
+from twindata.contract.text import utc_stamp
 from twindata.publish import bundle, catalogue, citation, diff, versioning
 from twindata.publish.outputs import OUTPUTS, Output, by_name
 from twindata.publish.staging import package_lock, read_versions, staging_folder, version_entry
 from twindata.publish.verify import verify_checksums
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
-def utc_stamp() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 PACKAGE_KEYS = ("name", "title", "description", "homepage", "licenses", "contributors", "sources")
 DERIVED = ("redirects",)  # tables that follow from the previous release, not from the run's inputs
 

@@ -14,7 +14,6 @@ import re
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -23,6 +22,7 @@ from requests.adapters import BaseAdapter
 
 from twindata.contract.errors import SourceError, TwindataError
 from twindata.contract.files import read_json
+from twindata.contract.text import utc_stamp
 
 LIST_PARAMS = ("ids", "titles")  # parameters holding a '|'-separated batch of ids or titles
 VOLATILE_PARAMS = ("maxlag",)  # parameters that do not change an answer's content
@@ -169,5 +169,5 @@ class Recorder:
 
     def add(self, url: str, status: int, body: bytes, retrieved: str | None = None) -> None:
         digest = hashlib.sha256(body).hexdigest()
-        retrieved = retrieved or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        retrieved = retrieved or utc_stamp()
         self.exchanges.append((Exchange(url, status, f"responses/{digest}.json", digest, retrieved), body))
