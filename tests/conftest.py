@@ -61,6 +61,12 @@ def write_registry(folder: Path, name: str, city_ids: list[str], licence: str, *
     folder.mkdir(parents=True)
     (folder / "registry.json").write_text(json.dumps({
         "name": name, "title": f"{name} (test registry)", "city_ids": city_ids, "licenses": [{"name": licence}]}))
+    keys: dict[str, int] = {}
+    for row in tables.get("partnerships", []):  # a test's rows keyed as a clerk would: by partner, numbered
+        if "phase_id" not in row:
+            keys[row["partner_city_id"]] = keys.get(row["partner_city_id"], 0) + 1
+            row["phase_id"] = row["partner_city_id"] + ("" if keys[row["partner_city_id"]] == 1 else
+                                                        f"-{keys[row['partner_city_id']]}")
     for table, descriptor in registry_tables().items():
         with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=[field["name"] for field in descriptor["fields"]])

@@ -94,9 +94,9 @@ def test_two_registries_of_one_pair_make_one_reciprocal_partnership(tmp_path):
 
 def test_a_renewal_of_the_same_type_is_a_second_phase_with_its_own_key(registry_copy, tmp_path):
     # as if the twinning with Netanya had lapsed in 1975 and been renewed in 1981
-    replace_in(registry_copy / "partnerships.csv", "de-dortmund,il-netanya,twinning,active,,1981,",
-               "de-dortmund,il-netanya,twinning,ended,,1970,,1975,,https://www.dortmund.de/themen/internationales/"
-               "staedtepartnerschaften/,\nde-dortmund,il-netanya,twinning,active,,1981,")
+    replace_in(registry_copy / "partnerships.csv", "il-netanya,de-dortmund,il-netanya,twinning,active,,1981,",
+               "il-netanya-1970,de-dortmund,il-netanya,twinning,ended,,1970,,1975,,https://www.dortmund.de/themen/"
+               "internationales/staedtepartnerschaften/,\nil-netanya,de-dortmund,il-netanya,twinning,active,,1981,")
     result = run_configured(load_settings(registry=registry_copy, out=tmp_path))
     rows = _rows(result.publish.path, "partnerships", "partnership_id")
     first, renewal = rows["Q1295--Q192225--twinning"], rows["Q1295--Q192225--twinning--2"]
@@ -218,7 +218,7 @@ def test_the_cache_of_other_parsers_is_dropped(tmp_path):
 def test_one_phase_stated_from_both_sides_is_one_phase(registry_copy, tmp_path):
     # as if Leeds's row were kept in Dortmund's registry too, from Leeds's side
     with open(registry_copy / "partnerships.csv", "a", encoding="utf-8") as f:
-        f.write("gb-leeds,de-dortmund,twinning,active,,1969,,,,https://news.leeds.gov.uk/,\n")
+        f.write("leeds-side,gb-leeds,de-dortmund,twinning,active,,1969,,,,https://news.leeds.gov.uk/,\n")
     rows = _rows(run_configured(load_settings(registry=registry_copy, out=tmp_path)).publish.path, "partnerships",
                  "partnership_id")
     leeds = [pid for pid in rows if "Q39121" in pid]

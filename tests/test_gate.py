@@ -11,6 +11,7 @@ import pytest
 from twindata.checks.gate import run_gate
 from twindata.context import RunContext
 from twindata.contract.errors import GateError
+from twindata.contract.identity import History
 from twindata.packages import CITY, release, run_configured
 from twindata.publish.release import publish
 from twindata.settings import load_settings
@@ -33,7 +34,8 @@ def _gate(registry, wd, cm=None):
 
 
 def _reconcile(registry, wd, cm=None):
-    return CITY.reconcile({"registry": registry, "wikidata_entities": wd, "commons_metadata": cm or CommonsResult()})
+    return CITY.reconcile({"registry": registry, "wikidata_entities": wd, "commons_metadata": cm or CommonsResult(),
+                           "previous_release": History()})
 
 
 def _issues(gated) -> dict:

@@ -25,6 +25,7 @@ from twindata.checks.gate import GateResult, run_gate
 from twindata.context import RunContext
 from twindata.contract import schema
 from twindata.contract.tables import CoreTables
+from twindata.publish.history import PreviousRelease
 from twindata.publish.outputs import OUTPUTS, Output
 from twindata.publish.release import PublishResult, publish
 from twindata.reconcile import entities, network
@@ -70,7 +71,8 @@ class RunResult:
 # --- the city package ------------------------------------------------------------------------------------------
 
 def _city_reconcile(inputs: Inputs) -> CoreTables:
-    return entities.reconcile([inputs["registry"]], inputs["wikidata_entities"], inputs["commons_metadata"])
+    return entities.reconcile([inputs["registry"]], inputs["wikidata_entities"], inputs["commons_metadata"],
+                              inputs["previous_release"])
 
 
 def _city_provenance(inputs: Inputs) -> dict:
@@ -83,7 +85,8 @@ def _city_provenance(inputs: Inputs) -> dict:
 CITY = Package(
     name="registry", prefix="", group="twinning",
     description="A city's registry, with the Wikidata items of its cities and partners and Commons' picture credits.",
-    sources=(RegistrySource(), WikidataEntities(), CommonsMetadata()),
+    sources=(RegistrySource(), PreviousRelease(lambda given: given["registry"].name), WikidataEntities(),
+             CommonsMetadata()),
     reconcile=_city_reconcile,
     metadata=lambda inputs, gated: inputs["registry"].metadata,
     provenance=_city_provenance)
@@ -97,7 +100,7 @@ def world_snapshot(inputs: Inputs) -> WorldSnapshot:
 
 
 def _world_reconcile(inputs: Inputs) -> CoreTables:
-    return network.reconcile(world_snapshot(inputs), [inputs["registry"]])
+    return network.reconcile(world_snapshot(inputs), [inputs["registry"]], inputs["previous_release"])
 
 
 def _world_metadata(inputs: Inputs, gated: GateResult) -> dict:
@@ -125,7 +128,8 @@ WORLD = Package(
     name="world", prefix="world_", group="world",
     description="The world's twinning network: Wikidata's P190 statements and Wikipedia's lists, with every registry "
                 "as the confirmed tier.",
-    sources=(RegistrySource(), WdqsStatements(), WikipediaLists()),
+    sources=(RegistrySource(), PreviousRelease(lambda given: schema.world_package_metadata()["name"]),
+             WdqsStatements(), WikipediaLists()),
     reconcile=_world_reconcile,
     metadata=_world_metadata,
     provenance=_world_provenance)

@@ -12,6 +12,8 @@ each registry's own keys, and the redirects from ids an earlier release publishe
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
@@ -43,6 +45,38 @@ def pair(a: str, b: str) -> tuple[str, str]:
 def partnership_id(a: str, b: str, type_: str, phase: int = 1) -> str:
     a, b = pair(a, b)
     return f"{a}--{b}--{type_}" + (f"--{phase}" if phase > 1 else "")
+
+
+@dataclass(frozen=True)
+class History:
+    """What a package's next release continues from: its latest release's partnerships (id → city a, city b, type)
+    and which partnership each assertion belonged to, and every partnership id it ever retired. Empty before the
+    first release."""
+
+    version: str | None = None
+    partnerships: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    partnership_of: dict[str, str] = field(default_factory=dict)  # assertion id -> partnership id
+    retired: frozenset[str] = frozenset()  # partnership ids of earlier releases, now in redirects
+    legacy: dict[tuple, str] = field(default_factory=dict)  # a registry row's values -> partnership id, for rows
+    # whose assertion id was still built from them: (registry, stated by, partner, type, start year)
+
+    def held(self, claim, stated_by: str, partner: str) -> str | None:
+        """The partnership the claim's assertion belonged to in the latest release, if any."""
+        found = self.partnership_of.get(claim.assertion_id)
+        if found is None and self.legacy and claim.defines_phase:
+            found = self.legacy.get((claim.source_name, stated_by, partner, claim.type, claim.start_year))
+        return found
+
+    @property
+    def taken(self) -> set[str]:
+        """Every partnership id the package ever published: never minted again for another partnership."""
+        return set(self.partnerships) | set(self.retired)
+
+    def number(self, pid: str) -> tuple[str, int]:
+        """A published partnership's type and the number its id carries (1 for ``a--b--type``)."""
+        a, b, type_ = self.partnerships[pid]
+        suffix = pid[len(partnership_id(a, b, type_)):]
+        return type_, int(suffix[2:]) if suffix.startswith("--") and suffix[2:].isdigit() else 1
 
 
 class Crosswalk:
@@ -120,24 +154,112 @@ def renamed_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
     return {t: m for t, m in renamed.items() if m}
 
 
+_LEGACY_PHASE = re.compile(r"^(?P<registry>[^:]+):phase:(?P<city>[^/]+)/(?P<partner>[^/]+)/(?P<type>[^/]+)/(?P<year>[0-9]+)$")
+CHANGES = ("renamed", "merged", "retyped", "renumbered", "withdrawn")
+
+
+def legacy_rows(assertions: dict[str, list]) -> dict[tuple, str]:
+    """The partnership of each assertion whose id a registry row's values built (``_LEGACY_PHASE``), by those values:
+    (registry, stated by, partner, type, start year) -> partnership id."""
+    cols = ("assertion_id", "source_name", "stated_by_city_id", "partner_city_id", "type", "start_year", "partnership_id")
+    if not all(c in assertions for c in cols):
+        return {}
+    return {(name, s, p, t, y): pid for a, name, s, p, t, y, pid in zip(*(assertions[c] for c in cols))
+            if _LEGACY_PHASE.match(a)}
+
+
+def _legacy_assertions(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict[str, str]:
+    """Assertion ids a registry row had while they were built from its values (``<registry>:phase:<city key>/
+    <partner key>/<type>/<start year>``), mapped to the row's id under the key of its own (``<registry>:phase:
+    <phase_id>``): the registry's cities through the crosswalk, the row by its values, once, when a registry gains
+    the keys."""
+    old_ids = [a for a in _column(previous.get("assertions"), "assertion_id") if _LEGACY_PHASE.match(a)]
+    if not old_ids:
+        return {}
+    crosswalk = {(r, k): c for r, k, c in zip(*(_column(new.get("crosswalk"), c) for c in ("registry", "local_key", "city_id")))}
+    rows = zip(*(_column(new.get("assertions"), c) for c in ("assertion_id", "source_name", "stated_by_city_id",
+                                                              "partner_city_id", "type", "start_year")))
+    by_values = {(name, s, p, t, y): a for a, name, s, p, t, y in rows if ":phase:" in a}
+    out = {}
+    for old in old_ids:
+        m = _LEGACY_PHASE.match(old)
+        reg = m["registry"]
+        key = (reg, crosswalk.get((reg, m["city"])), crosswalk.get((reg, m["partner"])), m["type"], int(m["year"]))
+        if key in by_values:
+            out[old] = by_values[key]
+    return out
+
+
+def retired_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict[str, dict[str, tuple[str | None, str]]]:
+    """Every id of the previous release that the new tables do not publish, with where it went and why:
+    {table: {old id: (new id, or None where withdrawn, change)}}, the change one of ``CHANGES``.
+
+    A city goes where the crosswalk maps its registry key (merged where that city was published before); a
+    partnership goes where most of its assertions went (merged into one published before, retyped, renamed with a
+    city, or renumbered into another phase), an assertion of a registry row to the row's key; an id nothing takes
+    up is withdrawn."""
+    renamed = renamed_ids(previous, new)
+    contract_1 = bool(previous) and "crosswalk" not in previous
+    out: dict[str, dict[str, tuple[str | None, str]]] = {}
+    keys = {"cities": "city_id", "partnerships": "partnership_id", "assertions": "assertion_id", "images": "image_id"}
+    old_ids = {t: _column(previous.get(t), k) for t, k in keys.items()}
+    new_ids = {t: set(_column(new.get(t), k)) for t, k in keys.items()}
+    moved = {**renamed, "assertions": _legacy_assertions(previous, new)}
+    for table in ("cities", "assertions", "images"):
+        before = set(old_ids[table])
+        for old in old_ids[table]:
+            if old not in new_ids[table]:
+                target = moved.get(table, {}).get(old)
+                change = "withdrawn" if target is None else "merged" if target in before and not contract_1 else "renamed"
+                out.setdefault(table, {})[old] = (target, change)
+    now_in = dict(zip(_column(new.get("assertions"), "assertion_id"), _column(new.get("assertions"), "partnership_id")))
+    members: dict[str, list[str]] = {}
+    for a, pid in zip(_column(previous.get("assertions"), "assertion_id"),
+                      _column(previous.get("assertions"), "partnership_id")):
+        members.setdefault(pid, []).append(moved["assertions"].get(a, a))
+    shape = {}
+    for t, cols in (("old", previous.get("partnerships")), ("new", new.get("partnerships"))):
+        if cols is not None and "city_a_id" in cols.column_names:
+            shape.update({(t, pid): (a, b, ty) for pid, a, b, ty in zip(
+                *(_column(cols, c) for c in ("partnership_id", "city_a_id", "city_b_id", "type")))})
+    before = set(old_ids["partnerships"])
+    for old in old_ids["partnerships"]:
+        if old in new_ids["partnerships"]:
+            continue
+        went = Counter(now_in[a] for a in members.get(old, ()) if a in now_in)
+        target = min(went, key=lambda pid: (-went[pid], pid)) if went else renamed.get("partnerships", {}).get(old)
+        if target is None:
+            change = "withdrawn"
+        elif contract_1:
+            change = "renamed"
+        elif target in before:
+            change = "merged"
+        else:
+            (a, b, ty), (x, y, tz) = shape[("old", old)], shape[("new", target)]
+            change = "retyped" if ty != tz else "renamed" if (a, b) != (x, y) else "renumbered"
+        out.setdefault("partnerships", {})[old] = (target, change)
+    return out
+
+
 def check_never_reused(redirects: list[dict], new: dict[str, pa.Table]) -> None:
-    """A retired id (the old id of any redirect) must not be published again for anything."""
-    keys = {"cities": "city_id", "partnerships": "partnership_id", "images": "image_id"}
+    """A retired id (the old id of any redirect that is not a withdrawal) must not be published again for anything."""
+    keys = {"cities": "city_id", "partnerships": "partnership_id", "images": "image_id", "assertions": "assertion_id"}
     published = {t: set(_column(new.get(t), k)) for t, k in keys.items()}
     for r in redirects:
-        if r["old_id"] in published[r["table"]]:
+        if r.get("change") != "withdrawn" and r["old_id"] in published[r["table"]]:
             raise TwindataError(f"{r['table']}: id {r['old_id']} was retired in {r['since_version']} (now "
                                 f"{r['new_id']}) and is never used again: give the record its Wikidata QID, or a "
                                 "new key in its registry")
 
 
 def follow(redirects: pa.Table | None) -> dict[str, dict[str, str]]:
-    """The redirects table as {table: {old id: final id}}, chains followed."""
+    """The redirects table as {table: {old id: final id}}, chains followed; withdrawn ids (no new id) left out."""
     out: dict[str, dict[str, str]] = {}
     if redirects is None:
         return out
     for t, old, new in zip(*(_column(redirects, c) for c in ("table", "old_id", "new_id"))):
-        out.setdefault(t, {})[old] = new
+        if new is not None:
+            out.setdefault(t, {})[old] = new
     for mapping in out.values():
         for old in list(mapping):
             seen = {old}

@@ -19,15 +19,21 @@ from twindata.contract.files import read_descriptor
 from twindata.contract.text import quoted
 
 
-def release_tables(folder: Path) -> tuple[dict[str, pa.Table], dict[str, dict]]:
-    """The tables of a release (read from its Parquet files) and their Table Schemas, by table name."""
+def release_tables(folder: Path, columns: dict[str, list[str]] | None = None
+                   ) -> tuple[dict[str, pa.Table], dict[str, dict]]:
+    """The tables of a release (read from its Parquet files) and their Table Schemas, by table name; with
+    ``columns``, only those tables and, of each, the columns named that it has."""
     descriptor = read_descriptor(Path(folder))
     tables, schemas = {}, {}
     for resource in descriptor.get("resources", []):
-        if resource.get("format") == "parquet":
-            name = resource["name"].removesuffix("-parquet")
+        name = resource["name"].removesuffix("-parquet")
+        if resource.get("format") == "parquet" and (columns is None or name in columns):
             try:
-                tables[name] = pq.read_table(Path(folder) / resource["path"])
+                wanted = None
+                if columns is not None:
+                    have = {f.get("name") for f in resource["schema"].get("fields", [])}
+                    wanted = [c for c in columns[name] if c in have]
+                tables[name] = pq.read_table(Path(folder) / resource["path"], columns=wanted)
             except (OSError, pa.ArrowException) as exc:
                 raise TwindataError(f"{Path(folder) / resource['path']}: cannot be read as Parquet: {exc}") from None
             schemas[name] = resource["schema"]

@@ -79,18 +79,19 @@ def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock
             return PublishResult(name, latest["version"], package_dir / latest["version"], False, digest)
         old_tables, old_schemas = diff.release_tables(package_dir / latest["path"]) if latest else ({}, {})
         tables, csv = dict(gated.tables), dict(gated.csv)
-        renamed = identity.renamed_ids(old_tables, tables)
-        earlier = old_tables["redirects"].to_pylist() if "redirects" in old_tables else []
-        following = identity.follow(_redirects_table(earlier + _redirect_rows(renamed, "0.0.0", old_tables)))
+        retired = identity.retired_ids(old_tables, tables)
+        earlier = _earlier_redirects(old_tables, tables)
+        following = identity.follow(_redirects_table(earlier + _redirect_rows(retired, "0.0.0", old_tables)))
         schemas = schemas or {t: resource_schema(t) for t in schema.published_tables()}
         data_tables = {t: a for t, a in tables.items() if t not in DERIVED}
         changes = diff.compare({t: a for t, a in old_tables.items() if t not in DERIVED}, old_schemas, data_tables,
                                schemas, following)
         if latest:
             level, reasons = versioning.bump(changes)
-            if renamed:
+            moved = sum(1 for m in retired.values() for target, _ in m.values() if target is not None)
+            if moved:
                 level = versioning.higher(level, "minor")
-                reasons.append(f"{sum(len(m) for m in renamed.values())} id(s) renamed (listed in redirects)")
+                reasons.append(f"{moved} id(s) renamed, merged or retyped (listed in redirects)")
             level, reasons = (level, reasons) if level else ("patch", ["package metadata (registry.json) changed"])
         else:
             level, reasons = None, [", ".join(f"{a.num_rows} {t} rows" for t, a in data_tables.items())]
@@ -98,7 +99,7 @@ def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock
         target = package_dir / version
         if target.exists():
             raise TwindataError(f"{target}: version {version} exists already; a published release is never overwritten")
-        added = _redirect_rows(renamed, version, old_tables)
+        added = _redirect_rows(retired, version, old_tables)
         identity.check_never_reused(earlier + added, tables)
         tables["redirects"] = _redirects_table(earlier + added)
         csv["redirects"] = csv_bytes(tables["redirects"])
@@ -166,21 +167,49 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
     return PublishResult(metadata["name"], record["to"], target, True, digest)
 
 
-def _redirect_rows(renamed: dict[str, dict[str, str]], version: str, old_tables: dict) -> list[dict]:
+_REASONS = {
+    ("cities", "renamed"): "the city's Wikidata QID became known",
+    ("cities", "merged"): "the same city as one published before: its Wikidata QID became known",
+    ("cities", "withdrawn"): "no published partnership names the city any more",
+    ("partnerships", "renamed"): "the id of one of its cities changed",
+    ("partnerships", "merged"): "its claims now belong to a partnership published before",
+    ("partnerships", "retyped"): "its claims now belong to a partnership of another type (a city's records confirm "
+                                 "it with that type, or a type was corrected)",
+    ("partnerships", "renumbered"): "its claims now belong to another phase of the same pair and type",
+    ("partnerships", "withdrawn"): "no source states any of its claims any more",
+    ("assertions", "renamed"): "the registry's row has a key of its own (phase_id), which a corrected value never "
+                               "changes",
+    ("assertions", "withdrawn"): "its source no longer makes the statement (a registry row deleted, a statement "
+                                 "removed or no longer read)",
+    ("images", "renamed"): "the registry's key of the image now names it",
+    ("images", "withdrawn"): "no source describes the image any more",
+}
+CONTRACT_2 = "data contract 2.0: global ids (Wikidata QIDs, else provisional ids) and unordered pairs"
+
+
+def _redirect_rows(retired: dict[str, dict[str, tuple[str | None, str]]], version: str, old_tables: dict) -> list[dict]:
     contract_1 = bool(old_tables) and "crosswalk" not in old_tables
     rows = []
-    for table, mapping in sorted(renamed.items()):
-        for old, new in sorted(mapping.items()):
-            if contract_1:
-                reason = "data contract 2.0: global ids (Wikidata QIDs, else provisional ids) and unordered pairs"
-            elif table == "cities" and old.startswith(identity.PROVISIONAL):
-                reason = "the city's Wikidata QID became known"
-            elif table == "cities":
+    for table, mapping in sorted(retired.items()):
+        for old, (new, change) in sorted(mapping.items()):
+            reason = CONTRACT_2 if contract_1 and change != "withdrawn" else _REASONS.get((table, change), change)
+            if table == "cities" and change == "renamed" and not old.startswith(identity.PROVISIONAL) and not contract_1:
                 reason = "the registry's key now maps to another city id"
-            else:
-                reason = "the id of one of its cities changed"
-            rows.append({"table": table, "old_id": old, "new_id": new, "since_version": version, "reason": reason})
+            rows.append({"table": table, "old_id": old, "new_id": new, "since_version": version, "change": change,
+                         "reason": reason})
     return rows
+
+
+def _earlier_redirects(old_tables: dict, tables: dict) -> list[dict]:
+    """The previous release's redirects, carried on: each with its change (the first redirects were all renames),
+    a withdrawn id that is published again dropped (its record is back)."""
+    if "redirects" not in old_tables:
+        return []
+    keys = {"cities": "city_id", "partnerships": "partnership_id", "assertions": "assertion_id", "images": "image_id"}
+    published = {t: set(tables[t].column(k).to_pylist()) if t in tables else set() for t, k in keys.items()}
+    rows = [{"change": "renamed", **{k: v for k, v in r.items() if v is not None}}
+            for r in old_tables["redirects"].to_pylist()]
+    return [r for r in rows if not (r["change"] == "withdrawn" and r["old_id"] in published[r["table"]])]
 
 
 def _redirects_table(rows: list[dict]) -> pa.Table:
@@ -203,13 +232,18 @@ def _contract_note(record: dict) -> str:
 
 
 def _renamed_note(record: dict, limit: int = 200) -> str:
-    renamed = record.get("renamed") or []
-    if not renamed:
+    retired = record.get("renamed") or []
+    renamed = [r for r in retired if r["new_id"] is not None]
+    withdrawn = len(retired) - len(renamed)
+    if not retired:
         return ""
-    lines = [f"Renamed ids ({len(renamed)}; data/redirects.csv lists them all, with the reason):\n"]
-    lines += [f"- {r['table']}: {diff.md(r['old_id'])} → {diff.md(r['new_id'])}" for r in renamed[:limit]]
+    lines = [f"Renamed ids ({len(renamed)}; data/redirects.csv lists them all, with the reason):\n"] if renamed else []
+    lines += [f"- {r['table']}: {diff.md(r['old_id'])} → {diff.md(r['new_id'])} ({r['change']})" for r in renamed[:limit]]
     if len(renamed) > limit:
         lines.append(f"- … and {len(renamed) - limit} more")
+    if withdrawn:
+        lines.append(f"{'' if not renamed else chr(10)}Withdrawn ids: {withdrawn} (no source states them any more; "
+                     "data/redirects.csv lists them, with the reason).")
     return "\n".join(lines) + "\n\n"
 
 

@@ -10,13 +10,14 @@ rows. Reciprocity counts directed claims only; ``layers`` names the sources (eac
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain, count
 
 import pandas as pd
 
 from twindata.contract import identity, schema
-from twindata.contract.identity import Crosswalk
+from twindata.contract.identity import Crosswalk, History
 from twindata.contract.issues import Issues
 from twindata.contract.tables import EXTERNAL, ORIGIN, frame
 from twindata.sources import Claim
@@ -31,23 +32,22 @@ LAYERS = ("registry", "wikidata", "wikipedia")  # the sources of the partnership
 class _Phase:
     pair: tuple[str, str]
     type: str
-    n: int
+    n: int  # its number among the pair's phases of its type, by date: the published ``phase``
     claims: list[tuple[Claim, str, str]] = field(default_factory=list)  # (claim, stated by, partner) as global ids
     values: dict = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return identity.partnership_id(*self.pair, self.type, self.n)
+    disputed: list[tuple[str, list[Claim]]] = field(default_factory=list)  # fields its basis disagrees on
+    id: str = ""  # set once every phase is known (``_name``)
 
     @property
     def defining(self) -> list[Claim]:
         return [c for c, _, _ in self.claims if c.defines_phase]
 
 
-def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues,
-                       focus: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues, focus: set[str] | None = None,
+                       history: History = History()) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Partnerships and assertions from the claims. ``focus`` names the cities whose unconfirmed partnerships are
-    listed in data_issues (the registries' own cities; every city where None)."""
+    listed in data_issues (the registries' own cities; every city where None); ``history`` is what the package's
+    latest release published, whose partnership ids the phases keep."""
     resolved = []
     for c in claims:
         stated_by, partner = crosswalk.resolve(c.stated_by), crosswalk.resolve(c.partner)
@@ -57,7 +57,7 @@ def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues
             continue
         resolved.append((c, stated_by, partner))
     phases: dict[tuple, _Phase] = {}
-    of_row: dict[tuple, _Phase] = {}  # a registry row (its phase tuple) -> its phase
+    of_row: dict[tuple, _Phase] = {}  # a registry row (registry, phase_id) -> its phase
     rows_by_group = defaultdict(list)
     for c, s, p in resolved:
         if c.defines_phase:
@@ -71,7 +71,7 @@ def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues
             phase.claims.append((c, s, p))
             of_row[c.phase] = phase
     for phase in phases.values():
-        _settle(phase, phase.defining, issues)
+        _settle(phase, phase.defining)
     community: dict[tuple, list] = defaultdict(list)
     for c, s, p in resolved:
         if c.defines_phase:
@@ -88,30 +88,61 @@ def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues
         if not candidates:
             phase = phases.setdefault((pair, COMMUNITY_TYPE, 1), _Phase(pair, COMMUNITY_TYPE, 1))
             phase.claims += cs
-            _settle(phase, [c for c, _, _ in cs], issues)
+            _settle(phase, [c for c, _, _ in cs])
             continue
         for c, s, p in cs:
             _place(c, candidates).claims.append((c, s, p))
+    _name(list(phases.values()), history)
     rows, assertions = [], []
+    for phase in phases.values():
+        for name, basis in phase.disputed:
+            for c in basis:
+                issues.add("conflict", "partnerships", phase.id, name, getattr(c, name), c.source,
+                           f"{c.assertion_id} says {getattr(c, name)}; the sources disagree, so none is published")
     for phase in sorted(phases.values(), key=lambda ph: ph.id):
         rows.append(_partnership_row(phase, issues, focus))
         assertions += [_assertion_row(phase, c, s, p) for c, s, p in sorted(phase.claims, key=lambda x: x[0].assertion_id)]
     return frame("partnerships", rows), frame("assertions", assertions)
 
 
-def _settle(phase: _Phase, basis: list[Claim], issues: Issues) -> None:
+def _settle(phase: _Phase, basis: list[Claim]) -> None:
     """The phase's published values: what the basis claims (the registries' rows, else the community claims) agree
-    on; where they disagree, no value and a conflict row for each claim."""
+    on; where they disagree, no value (and a conflict row for each claim, once the phase has its id)."""
     for name in PHASE_FIELDS:
         stated = {getattr(c, name) for c in basis if getattr(c, name) is not None}
         phase.values[name] = next(iter(stated)) if len(stated) == 1 else None
         if len(stated) > 1:
-            for c in basis:
-                issues.add("conflict", "partnerships", phase.id, name, getattr(c, name), c.source,
-                           f"{c.assertion_id} says {getattr(c, name)}; the sources disagree, so none is published")
+            phase.disputed.append((name, basis))
     v = phase.values
     if v["status_since_year"] is None and v["status"] in ("active", "ended"):
         v["status_since_year"] = v["start_year"] if v["status"] == "active" else v["end_year"]
+
+
+def _name(phases: list[_Phase], history: History) -> None:
+    """Each phase's partnership id. A phase keeps the id of the partnership its claims belonged to in the latest
+    release (the one most of its registry rows, then of all its claims, were in; with a city's new id where a city
+    was renamed), so that a phase found earlier than a published one, or a corrected year, renumbers nothing. A new
+    phase gets ``a--b--type--n`` by date where that id was never published, else the first number never used: an
+    id once published is never given to another partnership."""
+    taken, given = history.taken, set()
+    wanted = []
+    for i, ph in enumerate(phases):
+        held = Counter(history.held(c, s, p) for c, s, p in ph.claims)
+        defining = Counter(history.held(c, s, p) for c, s, p in ph.claims if c.defines_phase)
+        for old, times in held.items():
+            if old in history.partnerships:
+                type_, n = history.number(old)
+                if type_ == ph.type:
+                    wanted.append((-defining[old], -times, i, identity.partnership_id(*ph.pair, type_, n)))
+    for _, _, i, pid in sorted(wanted):
+        if not phases[i].id and pid not in given and (pid not in taken or pid in history.partnerships):
+            phases[i].id = pid
+            given.add(pid)
+    for ph in phases:
+        if not ph.id:
+            ph.id = next(pid for n in chain((ph.n,), count(1))
+                         if (pid := identity.partnership_id(*ph.pair, ph.type, n)) not in taken and pid not in given)
+            given.add(ph.id)
 
 
 def _place(claim: Claim, candidates: list[_Phase]) -> _Phase:

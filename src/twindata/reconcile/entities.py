@@ -23,8 +23,10 @@ from twindata.sources.commons import CommonsResult
 from twindata.sources.registry import Registry
 
 
-def reconcile(registries: list[Registry], wd: wikidata.FetchResult, cm: CommonsResult) -> CoreTables:
-    """The core tables from the registries' records, Wikidata's entities and Commons' metadata."""
+def reconcile(registries: list[Registry], wd: wikidata.FetchResult, cm: CommonsResult,
+              history: identity.History = identity.History()) -> CoreTables:
+    """The core tables from the registries' records, Wikidata's entities and Commons' metadata; partnership ids
+    continue ``history``."""
     issues = Issues()
     crosswalk = Crosswalk()
     for reg in registries:
@@ -33,7 +35,7 @@ def reconcile(registries: list[Registry], wd: wikidata.FetchResult, cm: CommonsR
     focus = {crosswalk.resolve((reg.name, key)) for reg in registries for key in reg.own_keys()}
     claims = [c for reg in registries for c in registry_source.claims(reg)]
     claims += [c for c in wikidata.claims(wd) if c.stated_by in focus or c.partner in focus]
-    partnerships, assertions = build_partnerships(claims, crosswalk, issues)
+    partnerships, assertions = build_partnerships(claims, crosswalk, issues, history=history)
     cities = build_cities(registries, crosswalk, wd, partnerships, issues)
     images = build_images(registries, crosswalk, cities, cm, issues)
     rows = [{**r, ORIGIN: "registry", EXTERNAL: ()} for r in crosswalk.rows()]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 
 from twindata.contract.countries import country
-from twindata.contract.identity import Crosswalk
+from twindata.contract.identity import Crosswalk, History
 from twindata.contract.issues import Issues
 from twindata.contract.tables import EXTERNAL, ORIGIN, CoreTables, frame
 from twindata.reconcile import places as named_places
@@ -29,8 +29,8 @@ from twindata.sources.extracts import WorldSnapshot
 from twindata.sources.registry import Registry
 
 
-def reconcile(snapshot: WorldSnapshot, registries: list[Registry]) -> CoreTables:
-    """The core tables of the world package."""
+def reconcile(snapshot: WorldSnapshot, registries: list[Registry], history: History = History()) -> CoreTables:
+    """The core tables of the world package; partnership ids continue ``history``."""
     issues = Issues(list(snapshot.issues.rows))
     crosswalk = Crosswalk()
     places = Places()
@@ -50,7 +50,7 @@ def reconcile(snapshot: WorldSnapshot, registries: list[Registry]) -> CoreTables
     claims = [c for reg in registries for c in registry_source.claims(reg)]
     claims += _wikidata_claims(snapshot, places, issues)
     claims += _wikipedia_claims(snapshot, places, issues)
-    partnerships, assertions = build_partnerships(claims, crosswalk, issues, focus)
+    partnerships, assertions = build_partnerships(claims, crosswalk, issues, focus, history)
     named = set(partnerships["city_a_id"]) | set(partnerships["city_b_id"])
     cities = named_places.cities(places, named, issues)
     rows = [{**r, ORIGIN: "registry", EXTERNAL: ()} for r in crosswalk.rows()]

@@ -79,8 +79,8 @@ class PartitionedSource(Source, Protocol):
 class Claim:
     """One statement of one source that two cities are partners: what it says, and where and when it was read.
 
-    ``phase`` names the registry row a registry's claim belongs to, as (registry, city key, partner key, type,
-    start year); ``defines_phase`` marks the registry's own row in partnerships.csv (its reconciled statement), as
+    ``phase`` names the registry row a registry's claim belongs to, as (registry, the row's phase_id);
+    ``defines_phase`` marks the registry's own row in partnerships.csv (its reconciled statement), as
     opposed to a further claim of a page it cites. Community claims (Wikidata, Wikipedia's lists) have no phase:
     core places them. An undirected claim (a list that names a pair) says nothing about reciprocity."""
 

@@ -248,13 +248,11 @@ def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) 
         if code is not None and not is_assigned(code):
             raise RegistryError(str(folder / "cities.csv"), f"row {i} ({key})", "country_code", code,
                                 "not an assigned ISO 3166-1 alpha-2 code (UK is GB; ZZ and XX are not countries)")
-    for table, file in (("partnerships", "partnerships.csv"), ("claims", "claims.csv")):
-        for i, p in enumerate(frames[table].to_dict("records"), start=2):
-            key = p.get("claim_id") or f"{p['city_id']} / {p['partner_city_id']} / {p['type']} / {p['start_year']}"
-            _check_dates(str(folder / file), f"row {i} ({key})", p)
     file = str(folder / "partnerships.csv")
+    phases, natural = {}, {}
     for i, p in enumerate(frames["partnerships"].to_dict("records"), start=2):
-        record = f"row {i} ({p['city_id']} / {p['partner_city_id']} / {p['type']} / {p['start_year']})"
+        record = f"row {i} ({p['phase_id']})"
+        _check_dates(file, record, p)
         if p["status"] == "ended" and p["end_year"] is None:
             raise RegistryError(file, record, "end_year", None, "required when status is 'ended'")
         if p["status"] != "ended" and p["end_year"] is not None:
@@ -262,10 +260,19 @@ def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) 
         since = p["status_since_year"]
         if since is not None and (since < p["start_year"] or (p["end_year"] is not None and since > p["end_year"])):
             raise RegistryError(file, record, "status_since_year", since, "lies outside the phase's years")
+        same = (p["city_id"], p["partner_city_id"], p["type"], p["start_year"])
+        if same in natural:
+            raise RegistryError(file, record, "start_year", p["start_year"], "duplicate record: the same cities, type "
+                                f"and start year as {natural[same]}; one phase is one row")
+        natural[same] = f"row {i} ({p['phase_id']})"
+        phases[p["phase_id"]] = (p["city_id"], p["partner_city_id"])
+    file = str(folder / "claims.csv")
     for i, c in enumerate(frames["claims"].to_dict("records"), start=2):
-        if c["stated_by"] not in (c["city_id"], c["partner_city_id"]):
-            raise RegistryError(str(folder / "claims.csv"), f"row {i} ({c['claim_id']})", "stated_by", c["stated_by"],
-                                "must be one of the two cities of the partnership")
+        record = f"row {i} ({c['claim_id']})"
+        _check_dates(file, record, c)
+        if c["stated_by"] not in phases[c["phase_id"]]:
+            raise RegistryError(file, record, "stated_by", c["stated_by"], "must be one of the two cities of its phase "
+                                f"{c['phase_id']} ({' / '.join(phases[c['phase_id']])})")
     known = set(frames["cities"]["city_id"])
     for city_id in metadata["city_ids"]:
         if city_id not in known:
@@ -279,7 +286,7 @@ def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) 
 
 
 def _check_dates(file: str, record: str, p: dict) -> None:
-    if p["city_id"] == p["partner_city_id"]:
+    if p.get("city_id") is not None and p["city_id"] == p["partner_city_id"]:
         raise RegistryError(file, record, "partner_city_id", p["partner_city_id"], "a city cannot partner itself")
     for edge in ("start", "end"):
         year, day = p[f"{edge}_year"], p[f"{edge}_date"]
@@ -304,21 +311,26 @@ def claims(registry: Registry) -> list[Claim]:
     """The registry's claims: each row of partnerships.csv (the city's own statement of a phase) and of claims.csv
     (a further statement of a page the registry cites), cities named by the registry's own keys."""
     name, out = registry.name, []
+    phases = {}
     for p in registry.partnerships.to_dict("records"):
-        phase = (name, p["city_id"], p["partner_city_id"], p["type"], p["start_year"])
+        phases[p["phase_id"]] = p
         out.append(Claim(
-            f"{name}:phase:{p['city_id']}/{p['partner_city_id']}/{p['type']}/{p['start_year']}", "registry", name,
-            (name, p["city_id"]), (name, p["partner_city_id"]), p["type"], p["status"], p["status_since_year"],
-            p["start_year"], p["start_date"], p["end_year"], p["end_date"], phase, True,
-            source_url=p["source_url"], note=p["note"]))
+            phase_assertion_id(name, p["phase_id"]), "registry", name, (name, p["city_id"]), (name, p["partner_city_id"]),
+            p["type"], p["status"], p["status_since_year"], p["start_year"], p["start_date"], p["end_year"],
+            p["end_date"], (name, p["phase_id"]), True, source_url=p["source_url"], note=p["note"]))
     for c in registry.table("claims").to_dict("records"):
-        partner = c["partner_city_id"] if c["stated_by"] == c["city_id"] else c["city_id"]
+        p = phases[c["phase_id"]]
+        partner = p["partner_city_id"] if c["stated_by"] == p["city_id"] else p["city_id"]
         out.append(Claim(
             f"{name}:claim:{c['claim_id']}", "registry", name, (name, c["stated_by"]), (name, partner), c["type"],
-            c["status"], None, c["start_year"], c["start_date"], c["end_year"], c["end_date"],
-            (name, c["city_id"], c["partner_city_id"], c["phase_type"], c["phase_start_year"]), False,
-            source_url=c["source_url"], note=c["note"]))
+            c["status"], None, c["start_year"], c["start_date"], c["end_year"], c["end_date"], (name, c["phase_id"]),
+            False, source_url=c["source_url"], note=c["note"]))
     return out
+
+
+def phase_assertion_id(registry: str, phase_id: str) -> str:
+    """The assertion id of a registry's row of partnerships.csv: the registry's own key of the row, never its values."""
+    return f"{registry}:phase:{phase_id}"
 
 
 @dataclass(frozen=True)

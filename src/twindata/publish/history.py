@@ -1,0 +1,55 @@
+"""What a package's next release continues from: the ids its latest published release gave, read as the run's first
+source (``PreviousRelease``), so that reconciliation keeps every partnership's id across corrections and new phases.
+
+Only the few columns that carry ids are read (from the Parquet files the release lists); a folder without releases
+is an empty history (the first release numbers phases by date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twindata.contract.identity import History, legacy_rows
+from twindata.publish.diff import release_tables
+from twindata.publish.staging import read_versions
+
+COLUMNS = {"partnerships": ["partnership_id", "city_a_id", "city_b_id", "type"],
+           "assertions": ["assertion_id", "partnership_id", "source_name", "stated_by_city_id", "partner_city_id",
+                          "type", "start_year"],
+           "redirects": ["table", "old_id"]}
+
+
+def read_history(package_dir: Path) -> History:
+    """The history of the package in ``package_dir`` (its releases folder): empty where nothing was published."""
+    versions = read_versions(package_dir)
+    latest = versions.get("latest")
+    if latest is None:
+        return History()
+    tables, _ = release_tables(package_dir / latest, COLUMNS)
+    p, a, r = (tables[t].to_pydict() if t in tables else {} for t in COLUMNS)
+    if "city_a_id" not in p:  # a release of data contract 1: its ids are redirected, none continues
+        return History(latest, retired=frozenset(p.get("partnership_id", ())))
+    return History(latest, {pid: (x, y, t) for pid, x, y, t in zip(*(p[c] for c in COLUMNS["partnerships"]))},
+                   dict(zip(a.get("assertion_id", ()), a.get("partnership_id", ()))),
+                   frozenset(old for t, old in zip(r.get("table", ()), r.get("old_id", ())) if t == "partnerships"),
+                   legacy_rows(a))
+
+
+@dataclass(frozen=True)
+class PreviousRelease:
+    """The package's latest release in the releases folder the settings name (none before the first)."""
+
+    package_name: Callable[[Mapping[str, Any]], str]  # the package's name, from the sources read before
+    name: str = "previous_release"
+    needs: tuple[str, ...] = ("registry",)
+    description: str = "The ids of the package's latest release, which the next release keeps."
+
+    def read(self, context: Any, given: Mapping[str, Any]) -> History:
+        return read_history(Path(context.settings.out) / self.package_name(given))
+
+    def summary(self, result: History) -> dict:
+        return {"version": result.version or "none yet", "partnerships": len(result.partnerships),
+                "assertions": len(result.partnership_of), "retired_partnership_ids": len(result.retired)}
