@@ -396,11 +396,23 @@ def test_a_datapackage_of_the_wrong_shape_is_one_line(published, tmp_path, conte
     release = tmp_path / "2.0.0"
     shutil.copytree(published, release)
     (release / "datapackage.json").write_text(content)
-    for args in (["validate", str(release)], ["diff", str(published), str(release)]):
+    for args in (["validate", str(release)], ["diff", str(published), str(release)],
+                 ["asof", "2020-01-01", "--release", str(release)]):
         done = cli(*args)
         assert done.returncode == 1 and "Traceback" not in done.stderr, (args, done.stderr)
     with pytest.raises(TwindataError, match="datapackage.json"):  # the loader: one line too, never a traceback
         twindata.load("cities", release=release)
+
+
+@pytest.mark.parametrize("content", ['[]', '"x"', '5'])
+def test_a_run_after_a_latest_release_of_the_wrong_shape_is_one_line(published, tmp_path, content):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(published.parent, out / PACKAGE)
+    (out / PACKAGE / published.name / "datapackage.json").write_text(content)
+    done = cli("run", "--out", str(out))
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "datapackage.json" in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize("content", ['[]', '{"versions": 5}', '{"versions": [3]}', '{"versions": [{"version": 1}]}'])

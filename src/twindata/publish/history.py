@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from twindata.contract.identity import History, legacy_rows
 from twindata.publish.diff import release_tables
 from twindata.publish.staging import read_versions
@@ -24,15 +26,19 @@ COLUMNS = {"partnerships": ["partnership_id", "city_a_id", "city_b_id", "type"],
 
 def read_history(package_dir: Path) -> History:
     """The history of the package in ``package_dir`` (its releases folder): empty where nothing was published."""
-    versions = read_versions(package_dir)
-    latest = versions.get("latest")
+    latest = read_versions(package_dir).get("latest")
     if latest is None:
         return History()
-    tables, _ = release_tables(package_dir / latest, COLUMNS)
-    p, a, r = (tables[t].to_pydict() if t in tables else {} for t in COLUMNS)
+    return history_of(latest, release_tables(package_dir / latest, COLUMNS)[0])
+
+
+def history_of(version: str, tables: dict[str, pa.Table]) -> History:
+    """The history a release of ``version`` with these tables leaves to the next."""
+    p, a, r = (tables[t].select([c for c in COLUMNS[t] if c in tables[t].column_names]).to_pydict() if t in tables
+               else {} for t in COLUMNS)
     if "city_a_id" not in p:  # a release of data contract 1: its ids are redirected, none continues
-        return History(latest, retired=frozenset(p.get("partnership_id", ())))
-    return History(latest, {pid: (x, y, t) for pid, x, y, t in zip(*(p[c] for c in COLUMNS["partnerships"]))},
+        return History(version, retired=frozenset(p.get("partnership_id", ())))
+    return History(version, {pid: (x, y, t) for pid, x, y, t in zip(*(p[c] for c in COLUMNS["partnerships"]))},
                    dict(zip(a.get("assertion_id", ()), a.get("partnership_id", ()))),
                    frozenset(old for t, old in zip(r.get("table", ()), r.get("old_id", ())) if t == "partnerships"),
                    legacy_rows(a))

@@ -79,9 +79,8 @@ def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock
             return PublishResult(name, latest["version"], package_dir / latest["version"], False, digest)
         old_tables, old_schemas = diff.release_tables(package_dir / latest["path"]) if latest else ({}, {})
         tables, csv = dict(gated.tables), dict(gated.csv)
-        retired = identity.retired_ids(old_tables, tables)
-        earlier = _earlier_redirects(old_tables, tables)
-        following = identity.follow(_redirects_table(earlier + _redirect_rows(retired, "0.0.0", old_tables)))
+        earlier, retired = redirects(old_tables, tables)
+        following = identity.follow(_redirects_table(earlier + redirect_rows(retired, "0.0.0", old_tables)))
         schemas = schemas or {t: resource_schema(t) for t in schema.published_tables()}
         data_tables = {t: a for t, a in tables.items() if t not in DERIVED}
         changes = diff.compare({t: a for t, a in old_tables.items() if t not in DERIVED}, old_schemas, data_tables,
@@ -99,7 +98,7 @@ def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock
         target = package_dir / version
         if target.exists():
             raise TwindataError(f"{target}: version {version} exists already; a published release is never overwritten")
-        added = _redirect_rows(retired, version, old_tables)
+        added = redirect_rows(retired, version, old_tables)
         identity.check_never_reused(earlier + added, tables)
         tables["redirects"] = _redirects_table(earlier + added)
         csv["redirects"] = csv_bytes(tables["redirects"])
@@ -187,7 +186,8 @@ _REASONS = {
 CONTRACT_2 = "data contract 2.0: global ids (Wikidata QIDs, else provisional ids) and unordered pairs"
 
 
-def _redirect_rows(retired: dict[str, dict[str, tuple[str | None, str]]], version: str, old_tables: dict) -> list[dict]:
+def redirect_rows(retired: dict[str, dict[str, tuple[str | None, str]]], version: str, old_tables: dict) -> list[dict]:
+    """The redirects rows of the ids a release retires, with their change and reason."""
     contract_1 = bool(old_tables) and "crosswalk" not in old_tables
     rows = []
     for table, mapping in sorted(retired.items()):
@@ -198,6 +198,13 @@ def _redirect_rows(retired: dict[str, dict[str, tuple[str | None, str]]], versio
             rows.append({"table": table, "old_id": old, "new_id": new, "since_version": version, "change": change,
                          "reason": reason})
     return rows
+
+
+def redirects(old_tables: dict[str, pa.Table], tables: dict[str, pa.Table]
+              ) -> tuple[list[dict], dict[str, dict[str, tuple[str | None, str]]]]:
+    """What the redirects of a release after ``old_tables`` hold: the previous release's rows carried on, and the
+    ids it published that ``tables`` does not (``identity.retired_ids``), which become new rows."""
+    return _earlier_redirects(old_tables, tables), identity.retired_ids(old_tables, tables)
 
 
 def _earlier_redirects(old_tables: dict, tables: dict) -> list[dict]:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from twindata.contract.errors import TwindataError
+from twindata.contract.files import read_descriptor
 
 YES, NO, UNDETERMINED = "yes", "no", "undetermined"
 
@@ -73,11 +74,15 @@ NEEDED = {"partnerships": ("city_a_id", "city_b_id", "start_year", "start_date",
 
 
 def read_tables(release: Path, *names: str) -> dict[str, pd.DataFrame]:
-    """Published tables of a release folder, from its Parquet files (nullable integers, dates as dates)."""
+    """Published tables of a release folder, from the Parquet files its datapackage.json lists (checked first, as
+    every reader does; nullable integers, dates as dates)."""
     nullable = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+    if not (Path(release) / "datapackage.json").is_file():
+        raise TwindataError(f"{release}: not a release folder (no datapackage.json)")
+    listed = {r["name"]: r["path"] for r in read_descriptor(Path(release))["resources"] if r["format"] == "parquet"}
     tables = {}
     for n in names:
-        path = Path(release) / "data" / f"{n}.parquet"
+        path = Path(release) / listed.get(f"{n}-parquet", listed.get(n, f"data/{n}.parquet"))
         if not path.is_file():
             raise TwindataError(f"{release}: not a release folder (no data/{n}.parquet)")
         try:
