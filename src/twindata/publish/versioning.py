@@ -2,10 +2,12 @@
 one version type every release name is read with (python-semver's ``Version``).
 
 (Frictionless's data-package-version pattern.)
-MAJOR  a published table's schema changes incompatibly: a table removed, a field removed, renamed or retyped,
-       a required field added, a primary key changed;
-MINOR  tables, optional fields or rows added, rows removed, or ids renamed (listed in the redirects table);
-PATCH  only values of existing rows changed (or only the schemas' documentation).
+MAJOR  the contract changes: a table removed, a field removed, renamed or retyped, a required field added, a
+       primary key (what a key means) changed;
+MINOR  tables, optional fields or rows added; rows removed, merged or redirected (ids renamed, merged, retyped,
+       renumbered or withdrawn: the redirects table lists each);
+PATCH  only values changed under the same keys (or only the schemas' documentation). Keys are the sources' own
+       identities of their records, so a corrected value is a PATCH (``twindata.contract.identity``).
 The first release of a package is <data contract>.0.0, so that a package's major version never trails the
 contract its tables follow.
 """
