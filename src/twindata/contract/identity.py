@@ -97,7 +97,8 @@ class Crosswalk:
         return [{"registry": r, "local_key": k, "city_id": c} for (r, k), c in sorted(self.ids.items())]
 
 
-def _column(table: pa.Table | None, name: str) -> list:
+def column(table: pa.Table | None, name: str) -> list:
+    """A column of a table as a list; empty where the table or the column is missing."""
     return table.column(name).to_pylist() if table is not None and name in table.column_names else []
 
 
@@ -107,14 +108,14 @@ def renamed_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
     A city is the same city when the same registry key maps to it (through the crosswalk; a 1.x release, which had
     none, published a registry's key itself, or a Wikidata-only partner as its lower-case QID). A partnership is the
     same when its cities and type (and phase) are; an image of a registry when its key is."""
-    new_cw = {(r, k): c for r, k, c in zip(_column(new.get("crosswalk"), "registry"),
-                                            _column(new.get("crosswalk"), "local_key"),
-                                            _column(new.get("crosswalk"), "city_id"))}
-    new_cities = set(_column(new.get("cities"), "city_id"))
+    new_cw = {(r, k): c for r, k, c in zip(column(new.get("crosswalk"), "registry"),
+                                            column(new.get("crosswalk"), "local_key"),
+                                            column(new.get("crosswalk"), "city_id"))}
+    new_cities = set(column(new.get("cities"), "city_id"))
     cities: dict[str, str] = {}
     if "crosswalk" in previous:
-        old_cw = zip(_column(previous["crosswalk"], "registry"), _column(previous["crosswalk"], "local_key"),
-                     _column(previous["crosswalk"], "city_id"))
+        old_cw = zip(column(previous["crosswalk"], "registry"), column(previous["crosswalk"], "local_key"),
+                     column(previous["crosswalk"], "city_id"))
         # only a provisional id is ever renamed: a QID stays the city's id whatever a registry says later
         cities = {old: new_cw[(r, k)] for r, k, old in old_cw
                   if old.startswith(PROVISIONAL) and new_cw.get((r, k), old) != old}
@@ -122,7 +123,7 @@ def renamed_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
         by_key: dict[str, set[str]] = {}
         for (_, key), c in new_cw.items():
             by_key.setdefault(key, set()).add(c)
-        for old in _column(previous.get("cities"), "city_id"):
+        for old in column(previous.get("cities"), "city_id"):
             if _CONTRACT_1_QID.match(old) and f"Q{old[1:]}" in new_cities:
                 cities[old] = f"Q{old[1:]}"
             elif len(by_key.get(old, ())) == 1:
@@ -132,20 +133,20 @@ def renamed_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
     def city(old: str) -> str:
         return cities.get(old, old)
 
-    new_partnerships = set(_column(new.get("partnerships"), "partnership_id"))
+    new_partnerships = set(column(new.get("partnerships"), "partnership_id"))
     old_p = previous.get("partnerships")
     partnerships = {}
     if old_p is not None and "city_a_id" in old_p.column_names:
-        for pid, a, b, t, n in zip(*(_column(old_p, c) for c in ("partnership_id", "city_a_id", "city_b_id", "type", "phase"))):
+        for pid, a, b, t, n in zip(*(column(old_p, c) for c in ("partnership_id", "city_a_id", "city_b_id", "type", "phase"))):
             partnerships[pid] = partnership_id(city(a), city(b), t, n)
     elif old_p is not None and "partner_city_id" in old_p.column_names:
-        for pid, a, b, t in zip(*(_column(old_p, c) for c in ("partnership_id", "city_id", "partner_city_id", "type"))):
+        for pid, a, b, t in zip(*(column(old_p, c) for c in ("partnership_id", "city_id", "partner_city_id", "type"))):
             partnerships[pid] = partnership_id(city(a), city(b), t)
     renamed["partnerships"] = {o: n for o, n in partnerships.items() if o != n and n in new_partnerships}
-    new_images = set(_column(new.get("images"), "image_id"))
+    new_images = set(column(new.get("images"), "image_id"))
     registries = {r for r, _ in new_cw}
     images = {}
-    for old in _column(previous.get("images"), "image_id"):
+    for old in column(previous.get("images"), "image_id"):
         if old not in new_images and "/" not in old and not old.startswith("commons:"):
             found = [f"{r}/{old}" for r in registries if f"{r}/{old}" in new_images]
             if len(found) == 1:
@@ -154,18 +155,18 @@ def renamed_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
     return {t: m for t, m in renamed.items() if m}
 
 
-_LEGACY_PHASE = re.compile(r"^(?P<registry>[^:]+):phase:(?P<city>[^/]+)/(?P<partner>[^/]+)/(?P<type>[^/]+)/(?P<year>[0-9]+)$")
+LEGACY_PHASE = re.compile(r"^(?P<registry>[^:]+):phase:(?P<city>[^/]+)/(?P<partner>[^/]+)/(?P<type>[^/]+)/(?P<year>[0-9]+)$")
 CHANGES = ("renamed", "merged", "retyped", "renumbered", "withdrawn")
 
 
 def legacy_rows(assertions: dict[str, list]) -> dict[tuple, str]:
-    """The partnership of each assertion whose id a registry row's values built (``_LEGACY_PHASE``), by those values:
+    """The partnership of each assertion whose id a registry row's values built (``LEGACY_PHASE``), by those values:
     (registry, stated by, partner, type, start year) -> partnership id."""
     cols = ("assertion_id", "source_name", "stated_by_city_id", "partner_city_id", "type", "start_year", "partnership_id")
     if not all(c in assertions for c in cols):
         return {}
     return {(name, s, p, t, y): pid for a, name, s, p, t, y, pid in zip(*(assertions[c] for c in cols))
-            if _LEGACY_PHASE.match(a)}
+            if LEGACY_PHASE.match(a)}
 
 
 def _legacy_assertions(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict[str, str]:
@@ -173,16 +174,16 @@ def _legacy_assertions(previous: dict[str, pa.Table], new: dict[str, pa.Table]) 
     <partner key>/<type>/<start year>``), mapped to the row's id under the key of its own (``<registry>:phase:
     <phase_id>``): the registry's cities through the crosswalk, the row by its values, once, when a registry gains
     the keys."""
-    old_ids = [a for a in _column(previous.get("assertions"), "assertion_id") if _LEGACY_PHASE.match(a)]
+    old_ids = [a for a in column(previous.get("assertions"), "assertion_id") if LEGACY_PHASE.match(a)]
     if not old_ids:
         return {}
-    crosswalk = {(r, k): c for r, k, c in zip(*(_column(new.get("crosswalk"), c) for c in ("registry", "local_key", "city_id")))}
-    rows = zip(*(_column(new.get("assertions"), c) for c in ("assertion_id", "source_name", "stated_by_city_id",
+    crosswalk = {(r, k): c for r, k, c in zip(*(column(new.get("crosswalk"), c) for c in ("registry", "local_key", "city_id")))}
+    rows = zip(*(column(new.get("assertions"), c) for c in ("assertion_id", "source_name", "stated_by_city_id",
                                                               "partner_city_id", "type", "start_year")))
     by_values = {(name, s, p, t, y): a for a, name, s, p, t, y in rows if ":phase:" in a}
     out = {}
     for old in old_ids:
-        m = _LEGACY_PHASE.match(old)
+        m = LEGACY_PHASE.match(old)
         reg = m["registry"]
         key = (reg, crosswalk.get((reg, m["city"])), crosswalk.get((reg, m["partner"])), m["type"], int(m["year"]))
         if key in by_values:
@@ -202,8 +203,8 @@ def retired_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
     contract_1 = bool(previous) and "crosswalk" not in previous
     out: dict[str, dict[str, tuple[str | None, str]]] = {}
     keys = {"cities": "city_id", "partnerships": "partnership_id", "assertions": "assertion_id", "images": "image_id"}
-    old_ids = {t: _column(previous.get(t), k) for t, k in keys.items()}
-    new_ids = {t: set(_column(new.get(t), k)) for t, k in keys.items()}
+    old_ids = {t: column(previous.get(t), k) for t, k in keys.items()}
+    new_ids = {t: set(column(new.get(t), k)) for t, k in keys.items()}
     moved = {**renamed, "assertions": _legacy_assertions(previous, new)}
     for table in ("cities", "assertions", "images"):
         before = set(old_ids[table])
@@ -212,16 +213,16 @@ def retired_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
                 target = moved.get(table, {}).get(old)
                 change = "withdrawn" if target is None else "merged" if target in before and not contract_1 else "renamed"
                 out.setdefault(table, {})[old] = (target, change)
-    now_in = dict(zip(_column(new.get("assertions"), "assertion_id"), _column(new.get("assertions"), "partnership_id")))
+    now_in = dict(zip(column(new.get("assertions"), "assertion_id"), column(new.get("assertions"), "partnership_id")))
     members: dict[str, list[str]] = {}
-    for a, pid in zip(_column(previous.get("assertions"), "assertion_id"),
-                      _column(previous.get("assertions"), "partnership_id")):
+    for a, pid in zip(column(previous.get("assertions"), "assertion_id"),
+                      column(previous.get("assertions"), "partnership_id")):
         members.setdefault(pid, []).append(moved["assertions"].get(a, a))
     shape = {}
     for t, cols in (("old", previous.get("partnerships")), ("new", new.get("partnerships"))):
         if cols is not None and "city_a_id" in cols.column_names:
             shape.update({(t, pid): (a, b, ty) for pid, a, b, ty in zip(
-                *(_column(cols, c) for c in ("partnership_id", "city_a_id", "city_b_id", "type")))})
+                *(column(cols, c) for c in ("partnership_id", "city_a_id", "city_b_id", "type")))})
     before = set(old_ids["partnerships"])
     for old in old_ids["partnerships"]:
         if old in new_ids["partnerships"]:
@@ -244,7 +245,7 @@ def retired_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
 def check_never_reused(redirects: list[dict], new: dict[str, pa.Table]) -> None:
     """A retired id (the old id of any redirect that is not a withdrawal) must not be published again for anything."""
     keys = {"cities": "city_id", "partnerships": "partnership_id", "images": "image_id", "assertions": "assertion_id"}
-    published = {t: set(_column(new.get(t), k)) for t, k in keys.items()}
+    published = {t: set(column(new.get(t), k)) for t, k in keys.items()}
     for r in redirects:
         if r.get("change") != "withdrawn" and r["old_id"] in published[r["table"]]:
             raise TwindataError(f"{r['table']}: id {r['old_id']} was retired in {r['since_version']} (now "
@@ -257,7 +258,7 @@ def follow(redirects: pa.Table | None) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     if redirects is None:
         return out
-    for t, old, new in zip(*(_column(redirects, c) for c in ("table", "old_id", "new_id"))):
+    for t, old, new in zip(*(column(redirects, c) for c in ("table", "old_id", "new_id"))):
         if new is not None:
             out.setdefault(t, {})[old] = new
     for mapping in out.values():

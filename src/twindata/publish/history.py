@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from twindata.contract.identity import History, legacy_rows
+from twindata.contract.identity import LEGACY_PHASE, History, column, legacy_rows
 from twindata.publish.diff import release_tables
 from twindata.publish.staging import read_versions
 
@@ -34,14 +35,17 @@ def read_history(package_dir: Path) -> History:
 
 def history_of(version: str, tables: dict[str, pa.Table]) -> History:
     """The history a release of ``version`` with these tables leaves to the next."""
-    p, a, r = (tables[t].select([c for c in COLUMNS[t] if c in tables[t].column_names]).to_pydict() if t in tables
-               else {} for t in COLUMNS)
-    if "city_a_id" not in p:  # a release of data contract 1: its ids are redirected, none continues
-        return History(version, retired=frozenset(p.get("partnership_id", ())))
-    return History(version, {pid: (x, y, t) for pid, x, y, t in zip(*(p[c] for c in COLUMNS["partnerships"]))},
-                   dict(zip(a.get("assertion_id", ()), a.get("partnership_id", ()))),
-                   frozenset(old for t, old in zip(r.get("table", ()), r.get("old_id", ())) if t == "partnerships"),
-                   legacy_rows(a))
+    p, a, r = (tables.get(t) for t in COLUMNS)
+    if p is None or "city_a_id" not in p.column_names:  # data contract 1: its ids are redirected, none continues
+        return History(version, retired=frozenset(column(p, "partnership_id")))
+    retired = frozenset(old for t, old in zip(column(r, "table"), column(r, "old_id")) if t == "partnerships")
+    legacy = {}
+    if a is not None and a.num_rows:  # assertion ids still built from a registry row's values: those rows only
+        old_form = pc.match_substring_regex(a.column("assertion_id"), LEGACY_PHASE.pattern)
+        if pc.any(old_form).as_py():
+            legacy = legacy_rows(a.filter(old_form).to_pydict())
+    return History(version, dict(zip(column(p, "partnership_id"), zip(*(column(p, c) for c in COLUMNS["partnerships"][1:])))),
+                   dict(zip(column(a, "assertion_id"), column(a, "partnership_id"))), retired, legacy)
 
 
 @dataclass(frozen=True)
