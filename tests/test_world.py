@@ -158,6 +158,19 @@ def test_the_bundled_world_package_has_dortmunds_partnerships_confirmed(world_re
     assert len(p) > 30000 and (p.layers.str.contains("wikidata")).sum() > 15000
 
 
+def test_danish_and_swedish_towns_are_in_their_own_countries(world_release):
+    """The 2017 extract's files for Denmark and Sweden hold each other's towns; the snapshot builder corrects them
+    and says so in the manifest."""
+    c = pd.read_parquet(world_release / "data" / "cities.parquet")
+    outside_denmark = c[(c.country_code == "DK") & ((c.latitude > 57.9) | (c.longitude > 15.3))]
+    west_of_sweden = c[(c.country_code == "SE") & (c.longitude < 10.9)]
+    assert outside_denmark.empty and west_of_sweden.empty
+    assert list(c[c.name == "Stockholm"].city_id) == ["Q1754"]  # one node, not a Danish provisional one beside it
+    corrections = json.loads((world_snapshot() / "manifest.json").read_text(encoding="utf-8"))["corrections"]
+    assert {(f, c["to"]) for f, c in corrections["wikidata-2017"].items()} == {("denmark.tsv", "Sweden"),
+                                                                              ("sweden.tsv", "Denmark")}
+
+
 def test_the_world_release_validates_and_an_unchanged_rerun_publishes_nothing(world_release):
     assert cli("validate", str(world_release)).returncode == 0
     done = cli("run", "--package", "world", "--out", str(world_release.parents[1]))

@@ -67,13 +67,33 @@ def _label(text: str) -> tuple[str | None, str]:
     return (text, text) if QID.match(text) else (None, text)
 
 
+# Files of an extract whose subjects' country is wrong, corrected here with the evidence (the row ids keep the
+# extract's own values: they are its identity of the row).
+CORRECTIONS = {
+    "wikidata-2017": {
+        "denmark.tsv": {"field": "origincountry", "from": "Denmark", "to": "Sweden",
+                        "reason": "the file labelled Denmark holds Swedish municipalities (Sigtuna, Täby, Hedemora "
+                                  "Municipality …): 136 of its 182 subjects lie north of 57.8° N or east of 15.3° E, "
+                                  "outside Denmark, and its subjects are the 'X Municipality' items of Sweden"},
+        "sweden.tsv": {"field": "origincountry", "from": "Sweden", "to": "Denmark",
+                       "reason": "the file labelled Sweden holds Danish towns (Holstebro, Helsingør, Haderslev, "
+                                 "Ærøskøbing …): none of its 92 subjects lies north of 57.8° N or east of 15.3° E, and "
+                                 "their names are Denmark's"},
+    }
+}
+
+
 def proghist(folder: Path, counts: dict) -> list[dict]:
     rows, seen = [], set()
     for tsv in sorted(folder.glob("*.tsv")):
+        fix = CORRECTIONS["wikidata-2017"].get(tsv.name)
         with open(tsv, encoding="utf-8", newline="") as handle:
             for r in csv.DictReader(handle, delimiter="\t"):
                 key = _hash_id("wikidata-2017", r["origincityLabel"], r["origincountry"], r["sistercityLabel"],
                                r["destination_countryLabel"])
+                if fix and r[fix["field"]] == fix["from"]:
+                    r[fix["field"]] = fix["to"]
+                    counts[f"wikidata-2017 {tsv.name}: {fix['field']} corrected {fix['from']} → {fix['to']}"] += 1
                 if key in seen:  # the same statement again, from a second coordinate or population value
                     counts["wikidata-2017 repeated rows (multi-valued properties) folded"] += 1
                     continue
@@ -178,10 +198,13 @@ def build(data: Path, out: Path) -> dict:
     digest = hashlib.sha256("".join(f["path"] + f["sha256"] for f in files).encode()).hexdigest()
     manifest = {"snapshot_id": f"world-{digest[:16]}", "built": datetime.now(UTC).strftime("%Y-%m-%d"),
                 "kind": "world", "extracts": EXTRACTS, "licences": {"CC0-1.0": CC0, "CC-BY-SA-4.0": BY_SA},
-                "counts": dict(sorted(counts.items())), "files": files}
+                "counts": dict(sorted(counts.items())), "corrections": CORRECTIONS, "files": files}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     notes = ["# Provenance of the bundled world snapshot\n\nBuilt by `tools/build_world_snapshot.py` from the extracts below; "
              "`manifest.json` lists every file with its sha256, rows, licence and extract.\n"]
+    notes.append("\n## Corrections made by the builder\n\n" + "".join(
+        f"- {extract}, `{file}`: {c['field']} {c['from']} → {c['to']}: {c['reason']}.\n"
+        for extract, fixes in CORRECTIONS.items() for file, c in fixes.items()))
     for name in ("proghist-sistercities", "wikidata-bigsister", "hekman-twincities"):
         notes.append(f"\n---\n\n## {name}\n\n" + (data / name / "PROVENANCE.md").read_text(encoding="utf-8"))
     (staging / "PROVENANCE.md").write_text("".join(notes), encoding="utf-8")
