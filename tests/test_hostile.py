@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from twindata.contract.errors import TwindataError
@@ -34,6 +35,9 @@ REFUSED = [
     ("partnerships.csv", "Dortmund's oldest partnership", "old\x00est", "note", "control character"),
     ("cities.csv", "fr-amiens,Amiens,", "fr-amiens,Ami\u202eens,", "name", "bidirectional"),
     ("cities.csv", "fr-amiens,Amiens,", "fr-amiens,Ami\tens,", "name", "control character or line break"),
+    ("cities.csv", "fr-amiens,Amiens,", "fr-amiens,Amiens\u200e,", "name", "invisible mark"),
+    ("cities.csv", "fr-amiens,Amiens,", "fr-amiens,Ami\u200bens,", "name", "invisible mark"),
+    ("partnerships.csv", "Dortmund's oldest partnership", "Dortmund's\ufeff oldest", "note", "invisible mark"),
     ("cities.csv", "fr-amiens,Amiens,,FR", "fr-amiens,Amiens,,ZZ", "country_code", "assigned ISO 3166-1"),
     ("cities.csv", "fr-amiens,Amiens,,FR", "fr-amiens,Amiens,,UK", "country_code", "assigned ISO 3166-1"),
     ("partnerships.csv", "https://www.dortmund.de/themen/internationales/staedtepartnerschaften/,Dortmund's oldest",
@@ -534,3 +538,15 @@ def test_one_value_and_a_column_are_judged_by_the_same_rules(value):
     assert {e.field: e.message for e in found} == {
         field: reason for field, reason in (("note", problem(value, prose=True)), ("type", problem(value)))
         if reason is not None}
+
+
+def test_an_outside_sources_names_are_read_without_invisible_marks(tmp_path):
+    """Granada with a left-to-right mark (as Wikidata's 2017 extract has it) is Granada: the marks are dropped where
+    an outside source's text is read; the ZWNJ a Persian spelling needs stays."""
+    from twindata.contract.tables import visible_column
+    from twindata.contract.text import problem, visible
+
+    assert visible("Granada\u200e") == "Granada" and visible("\ufeffA\u200bB\u2060C\u061c") == "ABC"
+    assert visible("می\u200cخواهم") == "می\u200cخواهم"
+    assert visible_column(pa.array(["Granada\u200e", None, "Zu\u0308rich"])).to_pylist() == ["Granada", None, "Zürich"]
+    assert "invisible mark" in problem("Granada\u200e") and problem("Granada") is None

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from twindata.contract import schema
+from twindata.contract import schema, text
 from twindata.contract.issues import Issues
 
 ORIGIN, EXTERNAL = "_origin", "_external"  # which source made a row; the fields an outside source filled
@@ -41,6 +41,13 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
 def nfc_column(column: pa.Array) -> pa.Array:
     """A text column in Unicode NFC (``twindata.contract.text``'s rule); any other column as it is."""
     return pc.utf8_normalize(column, "NFC") if pa.types.is_string(column.type) else column
+
+
+def visible_column(column: pa.Array) -> pa.Array:
+    """An outside source's text column without invisible marks, in NFC (``twindata.contract.text.visible``)."""
+    if not pa.types.is_string(column.type):
+        return column
+    return nfc_column(pc.replace_substring_regex(column, "[" + "".join(sorted(text.INVISIBLE)) + "]", ""))
 
 
 def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:

@@ -6,7 +6,11 @@ cell from acting on whoever opens the file.
 - **No control characters** (C0, DEL): a line break or tab only in prose fields (``"twindata:text": "prose"`` in the
   Table Schema: notes, captions, reasons).
 - **No bidirectional embedding, override or isolate controls** (U+202A–U+202E, U+2066–U+2069): they reorder what a
-  reader sees. Right-to-left letters and the marks U+200E/U+200F are text, published byte for byte.
+  reader sees. Right-to-left letters are text, published byte for byte.
+- **No invisible marks** (``INVISIBLE``: the direction marks U+200E, U+200F, U+061C, the zero-width space U+200B,
+  the word joiner U+2060, a byte-order mark U+FEFF inside text): they make two equal-looking names differ
+  ("Granada" and "Granada\u200e"). An outside source's names are read without them (``visible``); a registry cell
+  that holds one is refused. The zero-width (non-)joiners U+200C/U+200D stay: Persian and Indic spellings need them.
 - **No spreadsheet formulas**: a cell beginning with ``=``, ``+``, ``-`` or ``@`` is one a spreadsheet program runs
   (OWASP: CSV injection). Such a value is refused, not rewritten, so every published value is the source's own.
 
@@ -27,10 +31,14 @@ _CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f]"
 _LINE_CONTROLS = r"[\x00-\x1f\x7f]"
 _BIDI_CHARS = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
 _BIDI = "[" + "".join(sorted(_BIDI_CHARS)) + "]"  # the characters themselves: RE2 and Python's re read the class alike
+INVISIBLE = frozenset("\u200b\u200e\u200f\u061c\u2060\ufeff")
+_INVISIBLE = "[" + "".join(sorted(INVISIBLE)) + "]"
 _FORMULA_SIGNS = ("=", "+", "-", "@")
 _FORMULA = "^[" + re.escape("".join(_FORMULA_SIGNS)) + "]"
 _REASONS = ((_BIDI, "holds a bidirectional control character (U+202A–U+202E, U+2066–U+2069), which reorders what a "
                     "reader sees"),
+            (_INVISIBLE, "holds an invisible mark (U+200B, U+200E, U+200F, U+061C, U+2060 or U+FEFF), which makes "
+                         "equal-looking values differ"),
             (_FORMULA, "begins with = + - or @, which a spreadsheet program runs as a formula"))
 
 
@@ -56,6 +64,11 @@ def nfc(value):
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
+def visible(value):
+    """A text value of an outside source without the invisible marks (``INVISIBLE``), in NFC; anything else as it is."""
+    return nfc(_compiled(_INVISIBLE).sub("", value)) if isinstance(value, str) else value
+
+
 def problem(value: str, prose: bool = False) -> str | None:
     """Why one text value breaks the rules, or None (the same patterns, for values read one at a time)."""
     return next((reason for pattern, reason in rules(prose) if _compiled(pattern).search(value)), None)
@@ -76,8 +89,10 @@ def quoted(value) -> str | None:
 
 
 def escape_controls(text: str) -> str:
-    """Control characters (C0, DEL, C1: terminal escape sequences among them) and bidi controls as \\uXXXX."""
-    return "".join(f"\\u{ord(c):04x}" if ord(c) < 32 or 127 <= ord(c) < 160 or c in _BIDI_CHARS else c for c in text)
+    """Control characters (C0, DEL, C1: terminal escape sequences among them), bidi controls and invisible marks as
+    \\uXXXX."""
+    return "".join(f"\\u{ord(c):04x}" if ord(c) < 32 or 127 <= ord(c) < 160 or c in _BIDI_CHARS or c in INVISIBLE
+                   else c for c in text)
 
 
 _WEB = re.compile(r"^https?://\S+$")

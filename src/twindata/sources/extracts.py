@@ -20,6 +20,7 @@ from twindata.contract.errors import SourceError
 from twindata.contract.files import inside, read_json, sha256_file
 from twindata.contract.issues import Issues
 from twindata.contract.schema import table_schema
+from twindata.contract.tables import visible_column
 
 P190 = "input-wikidata-p190"
 PAIRS = "input-wikipedia-pairs"
@@ -81,7 +82,7 @@ def read_rows(folder: Path, entries: list[dict], table: str, issues: Issues) -> 
         text = read_text(path, compiled)
         if text is None:
             raise SourceError(f"{path}: not plain UTF-8 CSV with the header {','.join(compiled.names)}")
-        texts.append(text)
+        texts.append(pa.table({c: visible_column(text.column(c)) for c in text.column_names}))
         where += [(entry["path"], row) for row in range(2, text.num_rows + 2)]
     if not texts:
         return []

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from twindata.contract.errors import SourceError
+from twindata.contract.text import visible
 from twindata.sources import Claim, Context, held_value, in_batches
 from twindata.sources.transport.http import WikimediaClient
 from twindata.sources.transport.snapshots import SnapshotMiss
@@ -173,7 +174,7 @@ def parse_entity(entity: dict, qid: str | None = None) -> Entity | None:
     if label is not None:
         value = label.get("value") if isinstance(label, dict) else None
         if isinstance(value, str):
-            out.label = value
+            out.label = visible(value)
         else:
             hold("wikidata_label", value, "the English label is not text")
     if coords := _statements(entity, "P625"):
