@@ -171,6 +171,19 @@ def test_danish_and_swedish_towns_are_in_their_own_countries(world_release):
                                                                               ("sweden.tsv", "Denmark")}
 
 
+def test_citations_point_at_the_page_that_holds_the_claim(world_release):
+    a = pd.read_parquet(world_release / "data" / "assertions.parquet")
+    listed = a[a.source == "wikipedia"]
+    assert listed.source_url.str.startswith(
+        "https://en.wikipedia.org/wiki/List_of_twin_towns_and_sister_cities_in_").all()  # never the index
+    leeds = listed[listed.source_url.str.endswith("_in_the_United_Kingdom") | listed.source_url.str.endswith("_in_England")]
+    assert len(leeds) > 100
+    stated = a[(a.source == "wikidata") & a.stated_by_city_id.str.match(r"^Q[0-9]+$")]
+    assert (stated.source_url == "https://www.wikidata.org/wiki/" + stated.stated_by_city_id + "#P190").mean() > 0.95
+    assert a.source_url.isin(["https://www.wikidata.org/", "https://en.wikipedia.org/wiki/Lists_of_twin_towns_and_"
+                                                          "sister_cities"]).mean() < 0.25
+
+
 def test_the_world_release_validates_and_an_unchanged_rerun_publishes_nothing(world_release):
     assert cli("validate", str(world_release)).returncode == 0
     done = cli("run", "--package", "world", "--out", str(world_release.parents[1]))

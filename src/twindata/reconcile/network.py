@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 
 from twindata.contract.countries import country
-from twindata.contract.identity import Crosswalk, History
+from twindata.contract.identity import QID, Crosswalk, History
 from twindata.contract.issues import Issues
 from twindata.contract.tables import EXTERNAL, ORIGIN, CoreTables, frame
 from twindata.reconcile import places as named_places
@@ -77,7 +77,8 @@ def _wikidata_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) ->
         if None in ends:
             continue
         extract = snapshot.extract(r["extract"])
-        subject_item = r["subject_qid"] and f"https://www.wikidata.org/wiki/{r['subject_qid']}"
+        stating = next((q for q in (r["subject_qid"], ends[0] if QID.match(ends[0]) else None) if q), None)
+        subject_item = stating and f"https://www.wikidata.org/wiki/{stating}#P190"  # the statement, on its item
         claims.append(Claim(
             record, "wikidata", f"Wikidata P190 ({r['extract']})", ends[0], ends[1],
             start_year=r["start_year"], end_year=r["end_year"], wikidata_rank=r["rank"],
@@ -102,7 +103,7 @@ def _wikipedia_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) -
         if a is None or b is None:
             continue
         claims.append(Claim(
-            record, "wikipedia", wikipedia.NAME, a, b, source_url=wikipedia.URL,
+            record, "wikipedia", wikipedia.NAME, a, b, source_url=wikipedia.page_url(r["country1"]),
             source_revision=extract.get("retrieved"), snapshot_id=snapshot.snapshot_id, directed=False,
             note="the list names the pair without saying which city states it"))
     return claims

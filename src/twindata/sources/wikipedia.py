@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from twindata.contract.bundled import world_snapshot
 from twindata.sources import Context
@@ -16,6 +17,20 @@ from twindata.sources.extracts import WorldSnapshot, read_world_snapshot
 
 URL = "https://en.wikipedia.org/wiki/Lists_of_twin_towns_and_sister_cities"
 NAME = "Wikipedia: lists of twin towns and sister cities"
+PAGE = "https://en.wikipedia.org/wiki/List_of_twin_towns_and_sister_cities_in_"
+# countries whose list page's title names them with "the" (the scrape's country1 is the title without it)
+WITH_THE = frozenset({"Czech Republic", "Faroe Islands", "Netherlands", "Republic of Ireland", "United Kingdom",
+                      "United States"})
+
+
+def page_url(country1: str | None) -> str:
+    """The list page that holds a row: the scrape read every row from a country's page ("List of twin towns and
+    sister cities in (the) <country1>"), the first city being that page's; the index of the lists where the row
+    names no country."""
+    if not country1:
+        return URL
+    title = ("the " if country1 in WITH_THE else "") + country1
+    return PAGE + quote(title.replace(" ", "_"), safe="_()',-.")
 
 
 @dataclass(frozen=True)
