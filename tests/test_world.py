@@ -79,6 +79,25 @@ def test_an_ambiguous_name_is_held_back_with_its_candidates_and_a_unique_one_res
     assert len(p[p.city_b_id.str.contains("bergen")]) == 1  # the Argentinian claim held back, not guessed
 
 
+def test_a_pair_wikidata_links_resolves_an_ambiguous_or_variant_name_and_a_variant_alone_does_not(tmp_path):
+    rows = [statement(("Q10", "Leeds", "GB"), ("Q20", "Hangzhou", "CN")),  # the city Leeds is twinned with Hangzhou
+            statement(("Q11", "Leeds", "GB"), ("Q21", "Dortmund", "DE")),
+            statement(("Q30", "Iași", "RO"), ("Q40", "Chişinău", "MD")),
+            statement(("Q50", "Löhne", "DE"), ("Q60", "Marsac", "FR"))]
+    pairs = ("Leeds,\"England, United Kingdom\",Hangzhou,China\n"  # Leeds of two items: the one linked with Hangzhou
+             "Iaşi,Romania,Chisinau,Moldova\n"  # a cedilla, no comma below, no marks: the one linked pair
+             "Lohne,Germany,Bergen,Norway\n")  # Lohne is not Löhne: a variant alone is no evidence
+    frames, issues = reconcile(tmp_path, rows, pairs)
+    p = frames["partnerships"]
+    listed = p[p.layers.str.contains("wikipedia")]
+    assert set(zip(listed.city_a_id, listed.city_b_id)) >= {("Q10", "Q20"), ("Q30", "Q40")}
+    assert not (issues.kind == "ambiguous").any()
+    lohne = listed[listed.city_a_id.str.contains("lohne") | listed.city_b_id.str.contains("lohne")]
+    assert len(lohne) == 1 and "Q50" not in set(lohne.city_a_id) | set(lohne.city_b_id)
+    matched = frames["crosswalk"].set_index("local_key")["matched_by"]
+    assert matched["Leeds, England, United Kingdom"] == "linked_pair" and matched["Lohne, Germany"] == "name"
+
+
 def test_reciprocity_counts_directed_statements_only(tmp_path):
     rows = [statement(("Q10", "Aa", "DE"), ("Q20", "Bb", "FR")), statement(("Q20", "Bb", "FR"), ("Q10", "Aa", "DE")),
             statement(("Q30", "Cc", "DE"), ("Q40", "Dd", "FR"), directed=False, extract="wikidata-2022")]
@@ -153,8 +172,12 @@ def test_the_bundled_world_package_has_dortmunds_partnerships_confirmed(world_re
     assert len(partners - {"Q1295"}) == 11  # Amiens, Leeds, Rostov, Buffalo, Netanya, Novi Sad, Xi'an, Trabzon, ...
     community = dortmund[dortmund.confidence == "community"]
     cities = pd.read_csv(world_release / "data" / "cities.csv", dtype=str, keep_default_na=False).set_index("city_id")
-    assert [cities.loc[c, "name"] for c in set(community.city_a_id) | set(community.city_b_id) - {"Q1295"}
-            if c != "Q1295"] == ["Beyoğlu"]
+    # Wikidata's own: Beyoğlu, and (2016) the metropolitan borough City of Leeds beside the city Leeds
+    assert sorted(cities.loc[c, "name"] for c in set(community.city_a_id) | set(community.city_b_id)
+                  if c != "Q1295") == ["Beyoğlu", "City of Leeds"]
+    crosswalk = pd.read_csv(world_release / "data" / "crosswalk.csv", dtype=str, keep_default_na=False)
+    zwickau = crosswalk[(crosswalk.registry == "dortmund-twinning") & (crosswalk.local_key == "de-zwickau")]
+    assert zwickau[["city_id", "matched_by"]].values.tolist() == [["Q3778", "linked_pair"]]  # Q1295 P190 Q3778
     assert len(p) > 30000 and (p.layers.str.contains("wikidata")).sum() > 15000
 
 

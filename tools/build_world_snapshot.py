@@ -8,6 +8,8 @@ DATA_DIR holds the extracts as published (each folder with its PROVENANCE.md):
   proghist-sistercities/by_origin_country/*.tsv   Wikidata P190 of 25 EU countries' municipalities, 2017 (CC0)
   wikidata-bigsister/sister_cities.gexf            Wikidata P190 graph with QIDs, 2022-01 (CC0)
   wikidata-bigsister/big-sister-cities.json        Wikidata P190 graph with QIDs, 2021-11 (CC0)
+  wikidata-twin-cities-2026-bothness/*.tsv         Wikidata P190 links between cities, 2026-04 (CC0)
+  wikidata-p190-2016-l3viathan/*.tsv               Wikidata P190 crawl with QIDs, 2016-09 (CC0)
   hekman-twincities/twin_cities_raw.csv            Wikipedia's lists, scraped 2026-02 (CC BY-SA 4.0)
 
 Nothing is invented: a label without a QID stays a label, a lost direction stays lost (directed = false), a row
@@ -40,6 +42,8 @@ EXTRACTS = {
     "wikidata-2017": {"licence": CC0, "origin": "https://github.com/rogorido/sistercities @ 6bb5473459b9f7e16f59ecd0a2f9d76c3ccf9ce6, sparql/data/<country>.tsv (2017-07-28)", "retrieved": "2017-07-28"},
     "wikidata-2022": {"licence": CC0, "origin": "https://github.com/albertoursino/graphs-comparison @ f4d641e7db4b1849df095f2bb3eae52c1bbd1286, data/sister_cities_data/sister_cities.gexf (2022-01-09)", "retrieved": "2022-01-09"},
     "wikidata-2021": {"licence": CC0, "origin": "https://github.com/albertoursino/graphs-comparison @ 877fb769e3b4fd89cf6f6b26f3a77bc85ada153c, data/sister_cities_data/big-sister-cities.json (2021-11-21)", "retrieved": "2021-11-21"},
+    "wikidata-2026": {"licence": CC0, "origin": "https://github.com/bothness/twin-cities, public/data/links.tsv @ 031f0500c426bf724c0107ad497b7596703f390c and public/data/nodes.tsv @ b0131f4f1d67ccbce3f41b11effe8650717d7e1b (P190 links between cities; pulled by 2026-04-29)", "retrieved": "2026-04-29"},
+    "wikidata-2016": {"licence": CC0, "origin": "https://github.com/L3viathan/sister-cities @ fc3c936b923485c024a24386a96ba763aee636ce, relations.tsv and names.tsv (a crawl of 2016-09-07 to 2016-09-10)", "retrieved": "2016-09-10"},
     "wikipedia": {"licence": BY_SA, "origin": "https://github.com/Hekman/twincities @ 84ebdec26ee6878367953cfbc56311ae6452752b, twin_cities_raw.csv (commit 9418ac08d0e855d62baa9ef3f09b93bc529df8e3, 2026-02-08)", "retrieved": "2026-02-08"},
 }
 
@@ -115,7 +119,7 @@ def _qid_order(q: str) -> int:
     return int(q[1:])
 
 
-def graph(gexf: Path, big: Path, counts: dict) -> list[dict]:
+def graph(gexf: Path, big: Path, counts: dict) -> tuple[list[dict], dict[str, dict]]:
     ns = {"g": "http://www.gexf.net/1.2draft"}
     root = ET.parse(gexf).getroot()
     titles = {a.get("id"): a.get("title") for a in root.iterfind(".//g:attributes[@class='node']/g:attribute", ns)}
@@ -151,6 +155,53 @@ def graph(gexf: Path, big: Path, counts: dict) -> list[dict]:
                      "subject_latitude": na["lat"], "subject_longitude": na["lon"], "subject_population": na["pop"],
                      "partner_qid": b, "partner_label": nb["label"], "partner_country": nb["country"],
                      "partner_latitude": nb["lat"], "partner_longitude": nb["lon"], "partner_population": nb["pop"]})
+    return rows, nodes
+
+
+def _pair_row(extract: str, a: str, b: str, na: dict, nb: dict, directed: bool) -> dict:
+    return {"assertion_id": f"{extract}:{a}-{b}", "extract": extract, "directed": directed,
+            "subject_qid": a, "subject_label": na["label"], "subject_country": na["country"],
+            "subject_latitude": na["lat"], "subject_longitude": na["lon"], "subject_population": na.get("pop"),
+            "partner_qid": b, "partner_label": nb["label"], "partner_country": nb["country"],
+            "partner_latitude": nb["lat"], "partner_longitude": nb["lon"], "partner_population": nb.get("pop")}
+
+
+def bothness(folder: Path, counts: dict) -> tuple[list[dict], dict[str, dict]]:
+    """The 2026 extract of P190 links between cities: undirected QID pairs; each node with its name, coordinates and
+    the ISO code of the country its coordinates lie in (CN-TW read as TW; XK, XC, XS are no ISO 3166-1 codes and
+    stay, so that the country is left unresolved)."""
+    nodes = {}
+    with open(folder / "nodes.tsv", encoding="utf-8", newline="") as handle:
+        for r in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            code = "TW" if r["countrycd"] == "CN-TW" else r["countrycd"]
+            if r["countrycd"] == "CN-TW":
+                counts["wikidata-2026 nodes coded CN-TW read as TW"] += 1
+            nodes[r["id"]] = {"label": r["name"], "country": code, "lat": _number(r["lat"]), "lon": _number(r["lng"])}
+    rows = []
+    with open(folder / "links.tsv", encoding="utf-8", newline="") as handle:
+        pairs = {tuple(sorted((r["source"], r["target"]), key=_qid_order))
+                 for r in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)}
+    for a, b in sorted(pairs, key=lambda ab: (_qid_order(ab[0]), _qid_order(ab[1]))):
+        rows.append(_pair_row("wikidata-2026", a, b, nodes[a], nodes[b], False))
+    return rows, nodes
+
+
+def l3viathan(folder: Path, known: dict[str, dict], counts: dict) -> list[dict]:
+    """The 2016 crawl: one row per P190 statement as stated on its subject item (directed), with the crawl's label
+    (de, en, fr, it or es, the first there is). The crawl gives no country or coordinates: an item's come from the
+    other extracts that describe the same QID (the 2026 extract's, else the 2022 graph's), and a statement whose
+    subject no extract places in a country stays out (counted)."""
+    with open(folder / "names.tsv", encoding="utf-8", newline="") as handle:
+        names = {q: label for q, label in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)}
+    with open(folder / "relations.tsv", encoding="utf-8", newline="") as handle:
+        statements = sorted({(s, p) for s, p in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)},
+                            key=lambda sp: (_qid_order(sp[0]), _qid_order(sp[1])))
+    rows = []
+    for s, p in statements:
+        ns, np_ = ({**(known.get(q) or {"country": "", "lat": None, "lon": None}), "label": names[q]} for q in (s, p))
+        if known.get(s):
+            counts["wikidata-2016 statements whose items' country and coordinates come from the same QID in a later extract"] += 1
+        rows.append(_pair_row("wikidata-2016", s, p, ns, np_, True))
     return rows
 
 
@@ -167,8 +218,11 @@ def partition_of(row: dict) -> str | None:
 def build(data: Path, out: Path) -> dict:
     counts: dict[str, int] = defaultdict(int)
     rows = proghist(data / "proghist-sistercities" / "by_origin_country", counts)
-    rows += graph(data / "wikidata-bigsister" / "sister_cities.gexf", data / "wikidata-bigsister" / "big-sister-cities.json",
-                  counts)
+    graphed, nodes = graph(data / "wikidata-bigsister" / "sister_cities.gexf",
+                           data / "wikidata-bigsister" / "big-sister-cities.json", counts)
+    linked, nodes_2026 = bothness(data / "wikidata-twin-cities-2026-bothness", counts)
+    known = {q: n for q, n in nodes.items() if n["country"]} | nodes_2026
+    rows += graphed + linked + l3viathan(data / "wikidata-p190-2016-l3viathan", known, counts)
     partitions: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         code = partition_of(r)
@@ -205,7 +259,8 @@ def build(data: Path, out: Path) -> dict:
     notes.append("\n## Corrections made by the builder\n\n" + "".join(
         f"- {extract}, `{file}`: {c['field']} {c['from']} → {c['to']}: {c['reason']}.\n"
         for extract, fixes in CORRECTIONS.items() for file, c in fixes.items()))
-    for name in ("proghist-sistercities", "wikidata-bigsister", "hekman-twincities"):
+    for name in ("proghist-sistercities", "wikidata-bigsister", "wikidata-twin-cities-2026-bothness",
+                 "wikidata-p190-2016-l3viathan", "hekman-twincities"):
         notes.append(f"\n---\n\n## {name}\n\n" + (data / name / "PROVENANCE.md").read_text(encoding="utf-8"))
     (staging / "PROVENANCE.md").write_text("".join(notes), encoding="utf-8")
     if out.exists():

@@ -84,9 +84,13 @@ class Crosswalk:
 
     def __init__(self):
         self.ids: dict[tuple[str, str], str] = {}
+        self.matched: dict[tuple[str, str], str] = {}
 
-    def add(self, registry: str, key: str, qid: str | None) -> str:
+    def add(self, registry: str, key: str, qid: str | None, matched_by: str | None = None) -> str:
+        """Map a registry's key to its city: the QID the registry gives (or one found on ``matched_by`` evidence),
+        else the key's provisional id."""
         self.ids[(registry, key)] = city_id(registry, key, qid)
+        self.matched[(registry, key)] = matched_by or ("qid" if qid else "key")
         return self.ids[(registry, key)]
 
     def resolve(self, ref) -> str:
@@ -94,7 +98,8 @@ class Crosswalk:
         return self.ids[ref] if isinstance(ref, tuple) else ref
 
     def rows(self) -> list[dict]:
-        return [{"registry": r, "local_key": k, "city_id": c} for (r, k), c in sorted(self.ids.items())]
+        return [{"registry": r, "local_key": k, "city_id": c, "matched_by": self.matched[(r, k)]}
+                for (r, k), c in sorted(self.ids.items())]
 
 
 def column(table: pa.Table | None, name: str) -> list:

@@ -22,7 +22,7 @@ from twindata.contract.issues import Issues
 from twindata.contract.tables import EXTERNAL, ORIGIN, CoreTables, frame
 from twindata.reconcile import places as named_places
 from twindata.reconcile.claims import build_partnerships
-from twindata.reconcile.places import Places, resolve, same_name
+from twindata.reconcile.places import Places, linked_item, resolve, resolve_linked, same_name
 from twindata.sources import Claim, wikipedia
 from twindata.sources import registry as registry_source
 from twindata.sources.extracts import WorldSnapshot
@@ -34,10 +34,20 @@ def reconcile(snapshot: WorldSnapshot, registries: list[Registry], history: Hist
     issues = Issues(list(snapshot.issues.rows))
     crosswalk = Crosswalk()
     places = Places()
+    for r in snapshot.p190:  # the items the Wikidata rows link, and their labels by country
+        if r["subject_qid"] and r["partner_qid"]:
+            places.link(r["subject_qid"], r["partner_qid"])
+        for side in ("subject", "partner"):
+            if r[f"{side}_qid"]:
+                places.index(r[f"{side}_qid"], r[f"{side}_label"], country(r[f"{side}_country"]).code)
     for reg in registries:
         for c in reg.cities.to_dict("records"):
-            city = crosswalk.add(reg.name, c["city_id"], c["wikidata_qid"])
-            places.know(city, c["name"], c["country_code"], c["country_code"], "registry", qid=c["wikidata_qid"])
+            qid, matched = c["wikidata_qid"], None
+            if qid is None:  # the one item of its name that Wikidata links with a partner the registry names it with
+                qid = linked_item(places, c["name"], c["country_code"], _registry_partners(reg, c["city_id"]))
+                matched = "linked_pair" if qid else None
+            city = crosswalk.add(reg.name, c["city_id"], qid, matched)
+            places.know(city, c["name"], c["country_code"], c["country_code"], "registry", qid=qid)
             for label in (c["name"], c["local_name"]):
                 places.index(city, label, c["country_code"])
     for r in snapshot.p190:  # every QID the Wikidata rows give, with its label and country
@@ -54,10 +64,19 @@ def reconcile(snapshot: WorldSnapshot, registries: list[Registry], history: Hist
     named = set(partnerships["city_a_id"]) | set(partnerships["city_b_id"])
     cities = named_places.cities(places, named, issues)
     rows = [{**r, ORIGIN: "registry", EXTERNAL: ()} for r in crosswalk.rows()]
-    rows += [{"registry": source, "local_key": key, "city_id": city, ORIGIN: "registry", EXTERNAL: ()}
+    rows += [{"registry": source, "local_key": key, "city_id": city, "matched_by": places.matched[(source, key)],
+              ORIGIN: "registry", EXTERNAL: ()}
              for (source, key), city in sorted(places.resolved.items()) if city in named]
     return CoreTables({"cities": cities, "partnerships": partnerships, "assertions": assertions,
                        "images": frame("images", []), "crosswalk": frame("crosswalk", rows)}, issues)
+
+
+def _registry_partners(registry: Registry, key: str) -> set[str]:
+    """The QIDs of the cities a registry names as partners of its city ``key``."""
+    qids = dict(zip(registry.cities["city_id"], registry.cities["wikidata_qid"]))
+    p = registry.partnerships
+    others = list(p.loc[p["city_id"] == key, "partner_city_id"]) + list(p.loc[p["partner_city_id"] == key, "city_id"])
+    return {qids[o] for o in others if qids.get(o)}
 
 
 def _wikidata_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) -> list[Claim]:
@@ -69,8 +88,11 @@ def _wikidata_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) ->
                 "wikidata", issues):
             continue
         ends = []
-        for side, side_field in (("subject", "stated_by_city_id"), ("partner", "partner_city_id")):
-            qid = r[f"{side}_qid"]
+        linked = None if r["subject_qid"] or r["partner_qid"] else resolve_linked(
+            places, r["extract"], "wikidata", [(r[f"{side}_label"], r[f"{side}_country"], tuple(
+                r[f"{side}_{k}"] for k in ("latitude", "longitude", "population"))) for side in ("subject", "partner")])
+        for i, (side, side_field) in enumerate((("subject", "stated_by_city_id"), ("partner", "partner_city_id"))):
+            qid = r[f"{side}_qid"] or (linked and linked[i])
             ends.append(qid or resolve(places, r["extract"], "wikidata", r[f"{side}_label"], r[f"{side}_country"],
                                         issues, record, side_field, r[f"{side}_latitude"], r[f"{side}_longitude"],
                                         r[f"{side}_population"]))
@@ -98,8 +120,11 @@ def _wikipedia_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) -
                                         issues):
             continue
         seen.add(record)
-        a = resolve(places, "wikipedia", "wikipedia", r["city1"], r["country1"], issues, record, "stated_by_city_id")
-        b = resolve(places, "wikipedia", "wikipedia", r["city2"], r["country2"], issues, record, "partner_city_id")
+        linked = resolve_linked(places, "wikipedia", "wikipedia",
+                                [(r["city1"], r["country1"], ()), (r["city2"], r["country2"], ())])
+        a, b = linked or (
+            resolve(places, "wikipedia", "wikipedia", r["city1"], r["country1"], issues, record, "stated_by_city_id"),
+            resolve(places, "wikipedia", "wikipedia", r["city2"], r["country2"], issues, record, "partner_city_id"))
         if a is None or b is None:
             continue
         claims.append(Claim(

@@ -31,6 +31,13 @@ def fold(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
+def variant(name: str) -> str:
+    """A name with its marks and punctuation left out ("Iaşi" and "Iași" → "iasi", "Washington, D.C." → "washington
+    d c"): evidence only together with a linked pair, never alone (Lohne and Löhne are two places)."""
+    letters = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c if c.isalnum() else " " for c in letters if not unicodedata.combining(c)).split())
+
+
 @cache
 def name_id(name: str, code: str | None) -> str:
     """The provisional id of a city known by its name (and country) only."""
@@ -55,6 +62,9 @@ class Places:
         self.info: dict[str, dict] = {}  # city id -> facts (name, country, coordinates, population, layers)
         self.by_label: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.resolved: dict[tuple[str, str], str] = {}  # (source, "name, country") -> city id (the crosswalk)
+        self.matched: dict[tuple[str, str], str] = {}  # (source, "name, country") -> the evidence (crosswalk.matched_by)
+        self.by_variant: dict[tuple[str, str], set[str]] = defaultdict(set)  # QIDs by variant(label), country
+        self.links: set[tuple[str, str]] = set()  # QID pairs a Wikidata extract states, both orders
 
     def know(self, city_id: str, name: str, code: str | None, country_given: str | None, layer: str,
              lat=None, lon=None, population=None, qid: str | None = None) -> None:
@@ -73,6 +83,12 @@ class Places:
         """Make a label (in a country) name this city: a Wikidata item's label, a registry city's names."""
         if label and code:
             self.by_label[(fold(label), code)].add(city_id)
+            if identity.QID.match(city_id):
+                self.by_variant[(variant(label), code)].add(city_id)
+
+    def link(self, a: str, b: str) -> None:
+        """Two items a Wikidata extract states a P190 link between."""
+        self.links.update(((a, b), (b, a)))
 
 
 def resolve(places: Places, source: str, layer: str, name: str, given: str | None, issues: Issues,
@@ -86,9 +102,42 @@ def resolve(places: Places, source: str, layer: str, name: str, given: str | Non
                    "no id is guessed, so the claim is held back")
         return None
     city = candidates[0] if candidates else name_id(name, code)
-    places.resolved[(source, f"{name}, {given}" if given else name)] = city
+    key = (source, f"{name}, {given}" if given else name)
+    places.resolved[key] = city
+    places.matched[key] = "label" if candidates and identity.QID.match(city) else "name"
     places.know(city, name, code, given, layer, lat, lon, population)
     return city
+
+
+def resolve_linked(places: Places, source: str, layer: str, sides: list[tuple[str, str | None, tuple]]
+                   ) -> tuple[str, str] | None:
+    """Both names of a claim as the one pair of items a Wikidata extract links, where their labels (or label
+    variants: ``variant``) in their countries offer exactly one such pair: Leeds, of two items, is the one twinned
+    with Hangzhou. None where no pair, or more than one, fits."""
+    candidates = []
+    for name, given, _ in sides:
+        code = country(given).code
+        if not code:
+            return None
+        candidates.append(places.by_label.get((fold(name), code), set()) | places.by_variant.get((variant(name), code), set()))
+    fits = [(x, y) for x in candidates[0] for y in candidates[1] if (x, y) in places.links]
+    if len(fits) != 1:
+        return None
+    for city, (name, given, extra) in zip(fits[0], sides):
+        places.resolved[(source, f"{name}, {given}")] = city
+        places.matched[(source, f"{name}, {given}")] = "linked_pair"
+        places.know(city, name, country(given).code, given, layer, *extra)
+    return fits[0]
+
+
+def linked_item(places: Places, name: str, code: str | None, partners: set[str]) -> str | None:
+    """The one item of this name (or name variant) in this country that a Wikidata extract links with one of
+    ``partners`` (QIDs), if exactly one is."""
+    if not code:
+        return None
+    candidates = places.by_label.get((fold(name), code), set()) | places.by_variant.get((variant(name), code), set())
+    fits = {x for x in candidates if identity.QID.match(x) and any((x, q) in places.links for q in partners)}
+    return next(iter(fits)) if len(fits) == 1 else None
 
 
 def same_name(record: str, a: str, ca: str | None, b: str, cb: str | None, layer: str, issues: Issues) -> bool:
