@@ -201,10 +201,19 @@ def test_citations_point_at_the_page_that_holds_the_claim(world_release):
         "https://en.wikipedia.org/wiki/List_of_twin_towns_and_sister_cities_in_").all()  # never the index
     leeds = listed[listed.source_url.str.endswith("_in_the_United_Kingdom") | listed.source_url.str.endswith("_in_England")]
     assert len(leeds) > 100
-    stated = a[(a.source == "wikidata") & a.stated_by_city_id.str.match(r"^Q[0-9]+$")]
+    stated = a[(a.source == "wikidata") & a.stated_by_city_id.fillna("").str.match(r"^Q[0-9]+$")]
     assert (stated.source_url == "https://www.wikidata.org/wiki/" + stated.stated_by_city_id + "#P190").mean() > 0.95
     assert a.source_url.isin(["https://www.wikidata.org/", "https://en.wikipedia.org/wiki/Lists_of_twin_towns_and_"
                                                           "sister_cities"]).mean() < 0.25
+
+
+def test_a_source_that_names_a_pair_names_no_stating_side_and_dates_are_counted(world_release):
+    a = pd.read_parquet(world_release / "data" / "assertions.parquet")
+    undirected = a.note.fillna("").str.contains("without saying which")
+    assert undirected.sum() > 30000 and a[undirected].stated_by_city_id.isna().all()
+    assert a[a.source == "registry"].stated_by_city_id.notna().all()
+    descriptor = json.loads((world_release / "datapackage.json").read_text(encoding="utf-8"))
+    assert "Dates: 14 of the " in descriptor["description"] and "carry a start or end year" in descriptor["description"]
 
 
 def test_the_world_release_validates_and_an_unchanged_rerun_publishes_nothing(world_release):

@@ -178,7 +178,8 @@ def _partnership_row(phase: _Phase, issues: Issues, focus: set[str] | None = Non
             value, ours = getattr(c, name), published[name]
             if value is not None and ours is not None and value != ours:
                 issues.add("conflict", "partnerships", phase.id, name, value, c.source,
-                           f"{c.assertion_id} (stated by {_side(c, phase)}) gives {value}; published: {ours}")
+                           f"{c.assertion_id} ({f'stated by {_side(c, phase)}' if c.directed else 'naming the pair'}) "
+                           f"gives {value}; published: {ours}")
     confirmed = any(c.confirmed for c in claims)
     if not confirmed and (focus is None or focus & set(phase.pair)):
         issues.add("unconfirmed", "partnerships", phase.id, None, None, first.source,
@@ -207,7 +208,8 @@ def _side(claim: Claim, phase: _Phase) -> str:
 
 def _assertion_row(phase: _Phase, c: Claim, stated_by: str, partner: str) -> dict:
     return {"assertion_id": c.assertion_id, "partnership_id": phase.id, "source": c.source,
-            "source_name": c.source_name, "stated_by_city_id": stated_by, "partner_city_id": partner,
+            "source_name": c.source_name, "stated_by_city_id": stated_by if c.directed else None,
+            "partner_city_id": partner if c.directed else None,  # a source that names a pair names no side
             "type": c.type, "status": c.status, "start_year": c.start_year, "start_date": c.start_date,
             "end_year": c.end_year, "end_date": c.end_date, "wikidata_rank": c.wikidata_rank,
             "reference_count": c.reference_count, "reference_url": c.reference_url, "source_url": c.source_url,

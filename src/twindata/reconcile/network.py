@@ -147,7 +147,8 @@ def measures(tables: dict) -> dict:
     for layer in ("registry", "wikidata", "wikipedia"):
         named = [q for q, ls in zip(c["wikidata_qid"], c["layers"]) if layer in ls.split()]
         qid_share[layer] = round(sum(1 for q in named if q) / len(named), 3) if named else None
-    return {"partnerships": len(p["partnership_id"]),
+    dated = sum(1 for a, b in zip(p["start_year"], p["end_year"]) if a is not None or b is not None)
+    return {"partnerships": len(p["partnership_id"]), "dated": dated,
             "confirmed": sum(1 for v in p["confidence"] if v == "confirmed"),
             "cities": len(c["city_id"]), "cities_with_qid": sum(1 for q in c["wikidata_qid"] if q),
             "qid_share_by_layer": qid_share,
@@ -165,4 +166,5 @@ def describe(m: dict) -> str:
             f"each layer names: {share}). Of the {m['stated_by_a_city']} partnerships a Wikidata statement or a registry "
             f"states from a side, {m['reciprocal']} are stated from both sides. Assertions: {sources}. "
             f"{m['ambiguous']} claims held back as ambiguous and {m['unresolved']} unresolved facts are listed in "
-            "data_issues.")
+            f"data_issues. Dates: {m['dated']} of the {m['partnerships']} partnerships carry a start or end year (the "
+            "temporal coverage is theirs); the others are undated, as their sources are.")
