@@ -98,6 +98,18 @@ def test_a_pair_wikidata_links_resolves_an_ambiguous_or_variant_name_and_a_varia
     assert matched["Leeds, England, United Kingdom"] == "linked_pair" and matched["Lohne, Germany"] == "name"
 
 
+def test_a_country_is_no_city_and_a_raw_qid_is_no_name(tmp_path):
+    rows = [statement(("Q1", "Nukuʻalofa", "TO"), ("Q678", "Tonga", "TO")),  # a country as a partner
+            statement(("Q235", "Monaco", "MC"), ("Q90", "Paris", "FR")),  # a city-state is a city
+            statement(("Q5", "Q5", "DE"), ("Q6", "Lyon", "FR")),  # no label found: the QID in its place
+            statement(("Q5", "Weimar", "DE"), ("Q7", "Trier", "DE"))]
+    frames, issues = reconcile(tmp_path, rows, "Kenya,Kenya,Bergen,Norway\n")
+    held = issues[issues.kind == "not_a_city"]
+    assert sorted(held.value.str.split(" ").str[0]) == ["Kenya", "Tonga"]
+    cities = frames["cities"].set_index("city_id")
+    assert "Q678" not in cities.index and cities.loc["Q235", "name"] == "Monaco" and cities.loc["Q5", "name"] == "Weimar"
+
+
 def test_reciprocity_counts_directed_statements_only(tmp_path):
     rows = [statement(("Q10", "Aa", "DE"), ("Q20", "Bb", "FR")), statement(("Q20", "Bb", "FR"), ("Q10", "Aa", "DE")),
             statement(("Q30", "Cc", "DE"), ("Q40", "Dd", "FR"), directed=False, extract="wikidata-2022")]

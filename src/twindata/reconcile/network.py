@@ -22,7 +22,7 @@ from twindata.contract.issues import Issues
 from twindata.contract.tables import EXTERNAL, ORIGIN, CoreTables, frame
 from twindata.reconcile import places as named_places
 from twindata.reconcile.claims import build_partnerships
-from twindata.reconcile.places import Places, linked_item, resolve, resolve_linked, same_name
+from twindata.reconcile.places import Places, country_not_city, linked_item, resolve, resolve_linked, same_name
 from twindata.sources import Claim, wikipedia
 from twindata.sources import registry as registry_source
 from twindata.sources.extracts import WorldSnapshot
@@ -71,6 +71,18 @@ def reconcile(snapshot: WorldSnapshot, registries: list[Registry], history: Hist
                        "images": frame("images", []), "crosswalk": frame("crosswalk", rows)}, issues)
 
 
+def _not_cities(places: Places, ends, record: str, layer: str, issues: Issues) -> bool:
+    """Whether a claim names a country as a side (held back, with a not_a_city row)."""
+    found = False
+    for city, side_field in zip(ends, ("stated_by_city_id", "partner_city_id")):
+        name = country_not_city(places, city)
+        if name:
+            issues.add("not_a_city", "assertions", record, side_field, f"{name} ({city})", layer,
+                       f"{name} is a country, not a city: the claim is held back")
+            found = True
+    return found
+
+
 def _registry_partners(registry: Registry, key: str) -> set[str]:
     """The QIDs of the cities a registry names as partners of its city ``key``."""
     qids = dict(zip(registry.cities["city_id"], registry.cities["wikidata_qid"]))
@@ -96,7 +108,7 @@ def _wikidata_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) ->
             ends.append(qid or resolve(places, r["extract"], "wikidata", r[f"{side}_label"], r[f"{side}_country"],
                                         issues, record, side_field, r[f"{side}_latitude"], r[f"{side}_longitude"],
                                         r[f"{side}_population"]))
-        if None in ends:
+        if None in ends or _not_cities(places, ends, record, "wikidata", issues):
             continue
         extract = snapshot.extract(r["extract"])
         stating = next((q for q in (r["subject_qid"], ends[0] if QID.match(ends[0]) else None) if q), None)
@@ -125,7 +137,7 @@ def _wikipedia_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) -
         a, b = linked or (
             resolve(places, "wikipedia", "wikipedia", r["city1"], r["country1"], issues, record, "stated_by_city_id"),
             resolve(places, "wikipedia", "wikipedia", r["city2"], r["country2"], issues, record, "partner_city_id"))
-        if a is None or b is None:
+        if a is None or b is None or _not_cities(places, (a, b), record, "wikipedia", issues):
             continue
         claims.append(Claim(
             record, "wikipedia", wikipedia.NAME, a, b, source_url=wikipedia.page_url(r["country1"]),

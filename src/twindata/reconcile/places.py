@@ -70,6 +70,8 @@ class Places:
              lat=None, lon=None, population=None, qid: str | None = None) -> None:
         row = self.info.setdefault(city_id, {"name": name, "code": code, "given": country_given, "layers": set(),
                                              "qid": qid})
+        if identity.QID.match(row["name"] or "") and name and not identity.QID.match(name):
+            row["name"] = name  # an extract that found no label wrote the QID in its place
         row["layers"].add(layer)
         for key, value in (("lat", lat), ("lon", lon), ("population", population)):
             if value is not None and row.get(key) is None:
@@ -140,6 +142,18 @@ def linked_item(places: Places, name: str, code: str | None, partners: set[str])
     return next(iter(fits)) if len(fits) == 1 else None
 
 
+CITY_STATES = frozenset({"GI", "HK", "LU", "MC", "MO", "SG", "SM", "VA", "DJ"})  # a city of the country's name
+
+
+def country_not_city(places: Places, city: str) -> str | None:
+    """The name of the country a place is, where its name is its own country's name (Tonga, Samoa, Seychelles) and
+    that country is not a city-state (Monaco, Singapore, Gibraltar are cities); else None."""
+    info = places.info.get(city)
+    if not info or not info["name"] or "," in info["name"] or info["code"] in CITY_STATES:
+        return None
+    return info["name"] if country(info["name"]).code == info["code"] is not None else None
+
+
 def same_name(record: str, a: str, ca: str | None, b: str, cb: str | None, layer: str, issues: Issues) -> bool:
     if fold(a) == fold(b) and country(ca).code == country(cb).code:
         issues.add("ambiguous", "assertions", record, "partner_city_id", b, layer,
@@ -161,6 +175,9 @@ def cities(places: Places, named: set[str], issues: Issues) -> pd.DataFrame:
                "layers": layers(info["layers"]), "name_form": None if qid else name_form(info["name"]),
                ORIGIN: "registry" if "registry" in info["layers"] else ("wikidata" if from_wikidata else "wikipedia")}
         row[EXTERNAL] = () if row[ORIGIN] == "registry" else ("latitude", "longitude", "population")
+        if identity.QID.match(info["name"] or ""):
+            issues.add("unresolved", "cities", city, "name", info["name"], row[ORIGIN],
+                       "no extract gives the item's label: the name is its QID until a live run reads it")
         if info["code"] is None:
             status = country(info["given"]).status if info["given"] else "unknown"
             issues.add("unresolved", "cities", city, "country_code", info["given"], row[ORIGIN],
