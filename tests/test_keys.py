@@ -26,7 +26,7 @@ from twindata.sources.registry import phase_assertion_id
 from conftest import cli, release_tables, replace_in, write_registry
 
 PACKAGE = "dortmund-twinning"
-KEYS = {"cities": "city_id", "partnerships": "partnership_id", "assertions": "assertion_id", "images": "image_id"}
+KEYS = identity.ID_COLUMNS
 
 
 def _ids(folder: Path) -> dict[str, set[str]]:
@@ -232,11 +232,6 @@ class Model:
                 "crosswalk": pa.Table.from_pylist(crosswalk.rows())}
 
 
-def _ids_of(tables: dict[str, pa.Table]) -> dict[str, set[str]]:
-    return {t: set(tables[t].column(k).to_pylist()) if t in tables and tables[t].num_rows else set()
-            for t, k in KEYS.items()}
-
-
 @pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edit, min_size=1, max_size=12))
@@ -252,7 +247,7 @@ def test_no_id_ever_published_vanishes_without_a_redirect(steps):
         identity.check_never_reused(earlier + added, tables)  # no id is given to another record
         rows = earlier + added
         tables["redirects"] = pa.Table.from_pylist(rows) if rows else pa.table({"table": pa.array([], pa.string())})
-        published = _ids_of(tables)
+        published = identity.published_ids(tables)
         redirected = {(r["table"], r["old_id"]) for r in rows}
         withdrawn = {(r["table"], r["old_id"]) for r in rows if r["change"] == "withdrawn"}
         for table, ids in ever.items():
@@ -264,8 +259,8 @@ def test_no_id_ever_published_vanishes_without_a_redirect(steps):
         for table, ids in published.items():
             assert not {(table, i) for i in ids} & (redirected - withdrawn), f"{step}: a retired id is published"
         if step[0] in ("correct_year", "correct_note") and old:
-            assert published["partnerships"] == _ids_of(old)["partnerships"], step  # a correction is a PATCH
-            assert published["assertions"] == _ids_of(old)["assertions"] and not retired, step
+            assert published["partnerships"] == identity.published_ids(old)["partnerships"], step  # a correction is a PATCH
+            assert published["assertions"] == identity.published_ids(old)["assertions"] and not retired, step
         for table in ever:
             ever[table] |= published[table]
         history, old = history_of(version, tables), tables

@@ -160,6 +160,20 @@ def renamed_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
     return {t: m for t, m in renamed.items() if m}
 
 
+ID_COLUMNS = {"cities": "city_id", "partnerships": "partnership_id", "assertions": "assertion_id",
+              "images": "image_id"}  # the tables whose ids stay reachable, and each one's id column
+
+
+def published_ids(tables: dict[str, pa.Table]) -> dict[str, set[str]]:
+    """The ids a release's tables publish, by table (``ID_COLUMNS``)."""
+    return {t: set(column(tables.get(t), k)) for t, k in ID_COLUMNS.items()}
+
+
+def is_contract_1(tables: dict[str, pa.Table]) -> bool:
+    """Whether a release's tables are of data contract 1 (they have no crosswalk)."""
+    return bool(tables) and "crosswalk" not in tables
+
+
 LEGACY_PHASE = re.compile(r"^(?P<registry>[^:]+):phase:(?P<city>[^/]+)/(?P<partner>[^/]+)/(?P<type>[^/]+)/(?P<year>[0-9]+)$")
 CHANGES = ("renamed", "merged", "retyped", "renumbered", "withdrawn")
 
@@ -205,11 +219,10 @@ def retired_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
     city, or renumbered into another phase), an assertion of a registry row to the row's key; an id nothing takes
     up is withdrawn."""
     renamed = renamed_ids(previous, new)
-    contract_1 = bool(previous) and "crosswalk" not in previous
+    contract_1 = is_contract_1(previous)
     out: dict[str, dict[str, tuple[str | None, str]]] = {}
-    keys = {"cities": "city_id", "partnerships": "partnership_id", "assertions": "assertion_id", "images": "image_id"}
-    old_ids = {t: column(previous.get(t), k) for t, k in keys.items()}
-    new_ids = {t: set(column(new.get(t), k)) for t, k in keys.items()}
+    old_ids = {t: column(previous.get(t), k) for t, k in ID_COLUMNS.items()}
+    new_ids = published_ids(new)
     moved = {**renamed, "assertions": _legacy_assertions(previous, new)}
     for table in ("cities", "assertions", "images"):
         before = set(old_ids[table])
@@ -249,8 +262,7 @@ def retired_ids(previous: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict
 
 def check_never_reused(redirects: list[dict], new: dict[str, pa.Table]) -> None:
     """A retired id (the old id of any redirect that is not a withdrawal) must not be published again for anything."""
-    keys = {"cities": "city_id", "partnerships": "partnership_id", "images": "image_id", "assertions": "assertion_id"}
-    published = {t: set(column(new.get(t), k)) for t, k in keys.items()}
+    published = published_ids(new)
     for r in redirects:
         if r.get("change") != "withdrawn" and r["old_id"] in published[r["table"]]:
             raise TwindataError(f"{r['table']}: id {r['old_id']} was retired in {r['since_version']} (now "

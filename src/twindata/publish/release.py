@@ -188,7 +188,7 @@ CONTRACT_2 = "data contract 2.0: global ids (Wikidata QIDs, else provisional ids
 
 def redirect_rows(retired: dict[str, dict[str, tuple[str | None, str]]], version: str, old_tables: dict) -> list[dict]:
     """The redirects rows of the ids a release retires, with their change and reason."""
-    contract_1 = bool(old_tables) and "crosswalk" not in old_tables
+    contract_1 = identity.is_contract_1(old_tables)
     rows = []
     for table, mapping in sorted(retired.items()):
         for old, (new, change) in sorted(mapping.items()):
@@ -212,8 +212,7 @@ def _earlier_redirects(old_tables: dict, tables: dict) -> list[dict]:
     a withdrawn id that is published again dropped (its record is back)."""
     if "redirects" not in old_tables:
         return []
-    keys = {"cities": "city_id", "partnerships": "partnership_id", "assertions": "assertion_id", "images": "image_id"}
-    published = {t: set(tables[t].column(k).to_pylist()) if t in tables else set() for t, k in keys.items()}
+    published = identity.published_ids(tables)
     rows = [{"change": "renamed", **{k: v for k, v in r.items() if v is not None}}
             for r in old_tables["redirects"].to_pylist()]
     return [r for r in rows if not (r["change"] == "withdrawn" and r["old_id"] in published[r["table"]])]

@@ -127,17 +127,17 @@ def _name(phases: list[_Phase], history: History) -> None:
     taken, given = history.taken, set()
     wanted = []
     for i, ph in enumerate(phases if history.partnerships else ()):
-        held: Counter = Counter()
+        held, defining = Counter(), Counter()  # partnership -> the phase's claims (and registry rows) it held
         for c, s, p in ph.claims:
             old = history.held(c, s, p)
             if old is not None:
                 held[old] += 1
-                held[(old,)] += c.defines_phase  # how many of them are the phase's registry rows
+                defining[old] += c.defines_phase
         for old, times in held.items():
-            if isinstance(old, str) and old in history.partnerships:
+            if old in history.partnerships:
                 type_, n = history.number(old)
                 if type_ == ph.type:
-                    wanted.append((-held[(old,)], -times, i, identity.partnership_id(*ph.pair, type_, n)))
+                    wanted.append((-defining[old], -times, i, identity.partnership_id(*ph.pair, type_, n)))
     for _, _, i, pid in sorted(wanted):
         if not phases[i].id and pid not in given and (pid not in taken or pid in history.partnerships):
             phases[i].id = pid

@@ -88,6 +88,16 @@ class Places:
             if identity.QID.match(city_id):
                 self.by_variant[(variant(label), code)].add(city_id)
 
+    def candidates(self, name: str, code: str) -> set[str]:
+        """The cities a name in a country may be: by its label, or (items only) by its variant (``variant``)."""
+        return self.by_label.get((fold(name), code), set()) | self.by_variant.get((variant(name), code), set())
+
+    def name_as(self, source: str, name: str, given: str | None, city: str, matched_by: str) -> None:
+        """Record that a source's name (in its country string) is this city, and on what evidence (the crosswalk)."""
+        key = (source, f"{name}, {given}" if given else name)
+        self.resolved[key] = city
+        self.matched[key] = matched_by
+
     def link(self, a: str, b: str) -> None:
         """Two items a Wikidata extract states a P190 link between."""
         self.links.update(((a, b), (b, a)))
@@ -104,9 +114,7 @@ def resolve(places: Places, source: str, layer: str, name: str, given: str | Non
                    "no id is guessed, so the claim is held back")
         return None
     city = candidates[0] if candidates else name_id(name, code)
-    key = (source, f"{name}, {given}" if given else name)
-    places.resolved[key] = city
-    places.matched[key] = "label" if candidates and identity.QID.match(city) else "name"
+    places.name_as(source, name, given, city, "label" if candidates and identity.QID.match(city) else "name")
     places.know(city, name, code, given, layer, lat, lon, population)
     return city
 
@@ -121,13 +129,12 @@ def resolve_linked(places: Places, source: str, layer: str, sides: list[tuple[st
         code = country(given).code
         if not code:
             return None
-        candidates.append(places.by_label.get((fold(name), code), set()) | places.by_variant.get((variant(name), code), set()))
+        candidates.append(places.candidates(name, code))
     fits = [(x, y) for x in candidates[0] for y in candidates[1] if (x, y) in places.links]
     if len(fits) != 1:
         return None
     for city, (name, given, extra) in zip(fits[0], sides):
-        places.resolved[(source, f"{name}, {given}")] = city
-        places.matched[(source, f"{name}, {given}")] = "linked_pair"
+        places.name_as(source, name, given, city, "linked_pair")
         places.know(city, name, country(given).code, given, layer, *extra)
     return fits[0]
 
@@ -137,8 +144,7 @@ def linked_item(places: Places, name: str, code: str | None, partners: set[str])
     ``partners`` (QIDs), if exactly one is."""
     if not code:
         return None
-    candidates = places.by_label.get((fold(name), code), set()) | places.by_variant.get((variant(name), code), set())
-    fits = {x for x in candidates if identity.QID.match(x) and any((x, q) in places.links for q in partners)}
+    fits = {x for x in places.candidates(name, code) if identity.QID.match(x) and any((x, q) in places.links for q in partners)}
     return next(iter(fits)) if len(fits) == 1 else None
 
 
