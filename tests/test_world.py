@@ -98,6 +98,39 @@ def test_a_pair_wikidata_links_resolves_an_ambiguous_or_variant_name_and_a_varia
     assert matched["Leeds, England, United Kingdom"] == "linked_pair" and matched["Lohne, Germany"] == "name"
 
 
+def _at(lat: float, lon: float, side: str = "subject") -> dict:
+    return {f"{side}_latitude": lat, f"{side}_longitude": lon}
+
+
+def test_one_place_at_two_levels_is_one_city_and_near_namesakes_stay_apart(tmp_path):
+    rows = [statement(("Q10", "Wakefield", "GB"), ("Q20", "Hangzhou", "CN"), **_at(53.7997, -1.5492)),
+            statement(("Q11", "Wakefield", "GB"), ("Q21", "Dortmund", "DE"), **_at(53.8, -1.55)),  # the district
+            statement(("Q11", "Wakefield", "GB"), ("Q22", "Lille", "FR"), **_at(53.8, -1.55)),
+            statement(("Q30", "Kansas City", "US"), ("Q40", "Seville", "ES"), **_at(39.05, -94.5833)),  # Missouri
+            statement(("Q31", "Kansas City", "US"), ("Q41", "Puebla", "MX"), **_at(39.1067, -94.6764))]  # Kansas
+    frames, issues = reconcile(tmp_path, rows, "Wakefield,\"England, United Kingdom\",Bergen,Norway\n")
+    p = frames["partnerships"]
+    assert {("Q11", "Q20"), ("Q11", "Q21"), ("Q11", "Q22")} <= set(zip(p.city_a_id, p.city_b_id))  # named twice
+    assert "Q10" not in set(p.city_a_id) | set(frames["cities"].city_id)
+    assert not (issues.kind == "ambiguous").any()  # Wakefield, England is one place: the list's claim resolves
+    assert len(p[p.city_b_id.str.contains("bergen") & (p.city_a_id == "Q11")]) == 1
+    folded = frames["crosswalk"][frames["crosswalk"].matched_by == "same_place"]
+    assert folded[["registry", "local_key", "city_id"]].values.tolist() == [["wikidata", "Q10", "Q11"]]
+    assert {"Q30", "Q31"} <= set(frames["cities"].city_id)  # 10 km apart, two states: two places
+
+
+def test_a_partnership_says_when_the_extracts_first_and_last_stated_it(tmp_path):
+    rows = [statement(("Q1", "Weimar", "DE"), ("Q2", "Trier", "DE"), extract="wikidata-2016"),
+            statement(("Q2", "Trier", "DE"), ("Q1", "Weimar", "DE"), extract="wikidata-2022")]
+    snap = snapshot(tmp_path / "snap", rows)
+    manifest = json.loads((snap / "manifest.json").read_text(encoding="utf-8"))
+    manifest["extracts"] = {"wikidata-2016": {"retrieved": "2016-09-10"}, "wikidata-2022": {"retrieved": "2022-01-09"}}
+    (snap / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    core = world.reconcile(read_world_snapshot(snap), [read_registry(default_registry())])
+    row = core.frames["partnerships"].set_index("partnership_id").loc["Q1--Q2--twinning"]
+    assert (str(row.first_stated), str(row.last_stated)) == ("2016-09-10", "2022-01-09")
+
+
 def test_a_country_is_no_city_and_a_raw_qid_is_no_name(tmp_path):
     rows = [statement(("Q1", "Nukuʻalofa", "TO"), ("Q678", "Tonga", "TO")),  # a country as a partner
             statement(("Q235", "Monaco", "MC"), ("Q90", "Paris", "FR")),  # a city-state is a city
@@ -184,10 +217,12 @@ def test_the_bundled_world_package_has_dortmunds_partnerships_confirmed(world_re
     assert len(partners - {"Q1295"}) == 11  # Amiens, Leeds, Rostov, Buffalo, Netanya, Novi Sad, Xi'an, Trabzon, ...
     community = dortmund[dortmund.confidence == "community"]
     cities = pd.read_csv(world_release / "data" / "cities.csv", dtype=str, keep_default_na=False).set_index("city_id")
-    # Wikidata's own: Beyoğlu, and (2016) the metropolitan borough City of Leeds beside the city Leeds
+    # Wikidata's own: Beyoğlu; the 2016 crawl's metropolitan borough City of Leeds is one place with the city Leeds
     assert sorted(cities.loc[c, "name"] for c in set(community.city_a_id) | set(community.city_b_id)
-                  if c != "Q1295") == ["Beyoğlu", "City of Leeds"]
+                  if c != "Q1295") == ["Beyoğlu"]
     crosswalk = pd.read_csv(world_release / "data" / "crosswalk.csv", dtype=str, keep_default_na=False)
+    folded = crosswalk[crosswalk.matched_by == "same_place"].set_index("local_key")["city_id"]
+    assert folded["Q774015"] == "Q39121" and folded["Q9899"] == "Q727" and "Q774015" not in cities.index
     zwickau = crosswalk[(crosswalk.registry == "dortmund-twinning") & (crosswalk.local_key == "de-zwickau")]
     assert zwickau[["city_id", "matched_by"]].values.tolist() == [["Q3778", "linked_pair"]]  # Q1295 P190 Q3778
     assert len(p) > 30000 and (p.layers.str.contains("wikidata")).sum() > 15000

@@ -85,6 +85,7 @@ class Crosswalk:
     def __init__(self):
         self.ids: dict[tuple[str, str], str] = {}
         self.matched: dict[tuple[str, str], str] = {}
+        self.same: dict[str, str] = {}  # an item -> the item it is one place with (``places.same_places``)
 
     def add(self, registry: str, key: str, qid: str | None, matched_by: str | None = None) -> str:
         """Map a registry's key to its city: the QID the registry gives (or one found on ``matched_by`` evidence),
@@ -95,11 +96,15 @@ class Crosswalk:
 
     def resolve(self, ref) -> str:
         """A claim's city (a QID, or a registry's (name, key)) as its global id."""
-        return self.ids[ref] if isinstance(ref, tuple) else ref
+        city = self.ids[ref] if isinstance(ref, tuple) else ref
+        return self.same.get(city, city)
 
     def rows(self) -> list[dict]:
-        return [{"registry": r, "local_key": k, "city_id": c, "matched_by": self.matched[(r, k)]}
-                for (r, k), c in sorted(self.ids.items())]
+        """The registries' keys, and every item folded into another (source wikidata, matched_by same_place)."""
+        return [{"registry": r, "local_key": k, "city_id": self.same.get(c, c), "matched_by": self.matched[(r, k)]}
+                for (r, k), c in sorted(self.ids.items())] + [
+                {"registry": "wikidata", "local_key": old, "city_id": new, "matched_by": "same_place"}
+                for old, new in sorted(self.same.items(), key=lambda kv: sort_key(kv[0]))]
 
 
 def column(table: pa.Table | None, name: str) -> list:

@@ -10,8 +10,10 @@ rows. Reciprocity counts directed claims only; ``layers`` names the sources (eac
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import chain, count
 
 import pandas as pd
@@ -26,6 +28,7 @@ PHASE_FIELDS = ("status", "status_since_year", "start_year", "start_date", "end_
 COMPARED = ("type", "status", "start_year", "start_date", "end_year", "end_date")
 COMMUNITY_TYPE = "twinning"  # what Wikidata P190 (twinned administrative body) and Wikipedia's lists imply
 LAYERS = ("registry", "wikidata", "wikipedia")  # the sources of the partnership and city rows, each a licence layer
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?=T|$)")  # a source_revision that is the day (or time) a source was read
 
 
 @dataclass
@@ -181,6 +184,7 @@ def _partnership_row(phase: _Phase, issues: Issues, focus: set[str] | None = Non
                            f"{c.assertion_id} ({f'stated by {_side(c, phase)}' if c.directed else 'naming the pair'}) "
                            f"gives {value}; published: {ours}")
     confirmed = any(c.confirmed for c in claims)
+    stated = [date.fromisoformat(m[0]) for c in claims if (m := _DAY.match(c.source_revision or ""))]
     if not confirmed and (focus is None or focus & set(phase.pair)):
         issues.add("unconfirmed", "partnerships", phase.id, None, None, first.source,
                    f"stated only by community sources ({', '.join(sorted(c.assertion_id for c in claims))}); "
@@ -190,6 +194,7 @@ def _partnership_row(phase: _Phase, issues: Issues, focus: set[str] | None = Non
             "stated_by_city_a": any(s == a for c, s, _ in phase.claims if c.directed),
             "stated_by_city_b": any(s == b for c, s, _ in phase.claims if c.directed),
             "confidence": "confirmed" if confirmed else "community", "assertion_count": len(claims),
+            "first_stated": min(stated, default=None), "last_stated": max(stated, default=None),
             "layers": layers(c.source for c in claims),
             "source_url": first.source_url, "note": first.note if defining else None,
             ORIGIN: "registry" if defining else first.source,

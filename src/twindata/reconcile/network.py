@@ -15,6 +15,7 @@ The rules, never a guess:
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 
 from twindata.contract.countries import country
 from twindata.contract.identity import QID, Crosswalk, History
@@ -50,12 +51,16 @@ def reconcile(snapshot: WorldSnapshot, registries: list[Registry], history: Hist
             places.know(city, c["name"], c["country_code"], c["country_code"], "registry", qid=qid)
             for label in (c["name"], c["local_name"]):
                 places.index(city, label, c["country_code"])
+    mentions = Counter()
     for r in snapshot.p190:  # every QID the Wikidata rows give, with its label and country
         for side in ("subject", "partner"):
             qid = r[f"{side}_qid"]
             if qid:
+                mentions[qid] += 1
                 places.know(qid, r[f"{side}_label"], country(r[f"{side}_country"]).code, r[f"{side}_country"],
                             "wikidata", r[f"{side}_latitude"], r[f"{side}_longitude"], r[f"{side}_population"], qid)
+    crosswalk.same = named_places.same_places(places, {q for q in crosswalk.ids.values() if QID.match(q)}, mentions)
+    places.merge(crosswalk.same)
     focus = {crosswalk.resolve((reg.name, key)) for reg in registries for key in reg.own_keys()}
     claims = [c for reg in registries for c in registry_source.claims(reg)]
     claims += _wikidata_claims(snapshot, places, issues)
@@ -166,7 +171,8 @@ def measures(tables: dict) -> dict:
             "qid_share_by_layer": qid_share,
             "stated_by_a_city": sum(directed), "reciprocal": both,
             "assertions_by_source": {s: a.count(s) for s in sorted(set(a))},
-            "ambiguous": kinds.count("ambiguous"), "unresolved": kinds.count("unresolved")}
+            "ambiguous": kinds.count("ambiguous"), "unresolved": kinds.count("unresolved"),
+            "with_coordinates": sum(1 for y in c["latitude"] if y is not None), "misplaced": kinds.count("misplaced")}
 
 
 def describe(m: dict) -> str:
@@ -178,5 +184,7 @@ def describe(m: dict) -> str:
             f"each layer names: {share}). Of the {m['stated_by_a_city']} partnerships a Wikidata statement or a registry "
             f"states from a side, {m['reciprocal']} are stated from both sides. Assertions: {sources}. "
             f"{m['ambiguous']} claims held back as ambiguous and {m['unresolved']} unresolved facts are listed in "
-            f"data_issues. Dates: {m['dated']} of the {m['partnerships']} partnerships carry a start or end year (the "
+            f"data_issues. {m['with_coordinates']} cities have coordinates; {m['misplaced']} of them lie outside the "
+            "country their row gives (Natural Earth's boundaries) and are listed as misplaced. "
+            f"Dates: {m['dated']} of the {m['partnerships']} partnerships carry a start or end year (the "
             "temporal coverage is theirs); the others are undated, as their sources are.")

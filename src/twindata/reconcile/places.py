@@ -8,9 +8,10 @@ every source that writes that name in that country. Every name resolved is a cro
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import cache
 
 import pandas as pd
@@ -102,6 +103,46 @@ class Places:
         """Two items a Wikidata extract states a P190 link between."""
         self.links.update(((a, b), (b, a)))
 
+    def merge(self, into: dict[str, str]) -> None:
+        """Fold items into the item each is one place with (``same_places``): every label, link and layer of a
+        folded item names the survivor."""
+        for index in (self.by_label, self.by_variant):
+            for key, ids in index.items():
+                if ids & into.keys():
+                    index[key] = {into.get(i, i) for i in ids}
+        self.links = {(into.get(a, a), into.get(b, b)) for a, b in self.links}
+        for old, new in into.items():
+            self.info[new]["layers"] |= self.info[old]["layers"]
+
+
+SAME_PLACE_KM = 7.0  # two items of one label in one country this near are one place at two levels (Leeds, Dubai)
+
+
+def same_places(places: Places, first: set[str], mentions: Counter) -> dict[str, str]:
+    """Items that are one place with another item: the same label (or label variant) in the same country and their
+    points within ``SAME_PLACE_KM`` (a city and its municipality, district or emirate: Leeds Q39121 and the City of
+    Leeds Q774015, Amsterdam Q727 and Q9899, Dubai Q612 and Q613). Each maps to the group's survivor: an item in
+    ``first`` (a registry names it), else the one more statements name, else the lower QID. Kansas City, Missouri
+    and Kansas City, Kansas, 10 km apart, stay two places."""
+    into = {}
+    for ids in places.by_variant.values():
+        located = sorted((i for i in ids if identity.QID.match(i) and places.info.get(i, {}).get("lat") is not None),
+                         key=lambda i: (i not in first, -mentions[i], identity.sort_key(i)))
+        for i, item in enumerate(located):
+            if item in into:
+                continue
+            for other in located[i + 1:]:
+                if other not in into and _km(places.info[item], places.info[other]) <= SAME_PLACE_KM:
+                    into[other] = item
+    return into
+
+
+def _km(a: dict, b: dict) -> float:
+    """Great-circle distance between two places' points (haversine, mean Earth radius)."""
+    la1, lo1, la2, lo2 = map(math.radians, (float(a["lat"]), float(a["lon"]), float(b["lat"]), float(b["lon"])))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
 
 def resolve(places: Places, source: str, layer: str, name: str, given: str | None, issues: Issues,
              record: str, side_field: str, lat=None, lon=None, population=None) -> str | None:
@@ -189,4 +230,20 @@ def cities(places: Places, named: set[str], issues: Issues) -> pd.DataFrame:
             issues.add("unresolved", "cities", city, "country_code", info["given"], row[ORIGIN],
                        f"the country given ({info['given'] or 'none'}) is {status}: no ISO 3166-1 code stands for it")
         rows.append(row)
+    _misplaced(rows, issues)
     return frame("cities", rows)
+
+
+def _misplaced(rows: list[dict], issues: Issues) -> None:
+    """A misplaced row for every city whose coordinates lie outside its country (``twindata.reconcile.boundaries``);
+    the row is published as its sources give it."""
+    from twindata.reconcile.boundaries import TOLERANCE, bundled_boundaries  # shapely: the world package only
+
+    found = bundled_boundaries().contradictions([r["country_code"] for r in rows], [r["latitude"] for r in rows],
+                                                [r["longitude"] for r in rows])
+    for i, where in sorted(found.items()):
+        r = rows[i]
+        issues.add("misplaced", "cities", r["city_id"], "country_code",
+                   f"{r['country_code']} ({r['latitude']}, {r['longitude']})", r[ORIGIN],
+                   f"the coordinates lie {where}, not within {TOLERANCE}° of {r['country_code']} (Natural Earth "
+                   "1:10m boundaries): the country or the coordinates are wrong; published as the sources give them")
