@@ -250,8 +250,13 @@ def test_citations_point_at_the_page_that_holds_the_claim(world_release):
     assert len(leeds) > 100
     stated = a[(a.source == "wikidata") & a.stated_by_city_id.fillna("").str.match(r"^Q[0-9]+$")]
     assert (stated.source_url == "https://www.wikidata.org/wiki/" + stated.stated_by_city_id + "#P190").mean() > 0.95
-    assert a.source_url.isin(["https://www.wikidata.org/", "https://en.wikipedia.org/wiki/Lists_of_twin_towns_and_"
-                                                          "sister_cities"]).mean() < 0.25
+    generic = ["https://www.wikidata.org/", "https://en.wikipedia.org/wiki/Lists_of_twin_towns_and_sister_cities"]
+    p = pd.read_parquet(world_release / "data" / "partnerships.parquet")
+    assert not a.source_url.isin(generic).any() and not p.source_url.isin(generic).any()
+    by_label = a[(a.source == "wikidata") & ~a.source_url.str.startswith("https://www.wikidata.org/wiki/Q")]
+    assert set(by_label.source_name) == {"Wikidata P190 (wikidata-2017)"}  # the stating item known by label only:
+    assert by_label.source_url.str.match(r"^https://github\.com/rogorido/sistercities/blob/[0-9a-f]{40}/sparql/data/"
+                                         r"[a-z]+\.tsv$").all()  # the extract's file that holds the row
 
 
 def test_a_source_that_names_a_pair_names_no_stating_side_and_dates_are_counted(world_release):

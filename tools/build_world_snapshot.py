@@ -87,7 +87,12 @@ CORRECTIONS = {
 }
 
 
-def proghist(folder: Path, counts: dict) -> list[dict]:
+PROGHIST_FILE = "https://github.com/rogorido/sistercities/blob/6bb5473459b9f7e16f59ecd0a2f9d76c3ccf9ce6/sparql/data/"
+
+
+def proghist(folder: Path, counts: dict, cite: dict) -> list[dict]:
+    """The 2017 extract's rows; ``cite`` gets, for each subject country, the file that holds its rows (what a row
+    whose stating item is known by label only cites)."""
     rows, seen = [], set()
     for tsv in sorted(folder.glob("*.tsv")):
         fix = CORRECTIONS["wikidata-2017"].get(tsv.name)
@@ -98,6 +103,7 @@ def proghist(folder: Path, counts: dict) -> list[dict]:
                 if fix and r[fix["field"]] == fix["from"]:
                     r[fix["field"]] = fix["to"]
                     counts[f"wikidata-2017 {tsv.name}: {fix['field']} corrected {fix['from']} → {fix['to']}"] += 1
+                cite[r["origincountry"]] = PROGHIST_FILE + tsv.name
                 if key in seen:  # the same statement again, from a second coordinate or population value
                     counts["wikidata-2017 repeated rows (multi-valued properties) folded"] += 1
                     continue
@@ -217,7 +223,8 @@ def partition_of(row: dict) -> str | None:
 
 def build(data: Path, out: Path) -> dict:
     counts: dict[str, int] = defaultdict(int)
-    rows = proghist(data / "proghist-sistercities" / "by_origin_country", counts)
+    cite = {}
+    rows = proghist(data / "proghist-sistercities" / "by_origin_country", counts, cite)
     graphed, nodes = graph(data / "wikidata-bigsister" / "sister_cities.gexf",
                            data / "wikidata-bigsister" / "big-sister-cities.json", counts)
     linked, nodes_2026 = bothness(data / "wikidata-twin-cities-2026-bothness", counts)
@@ -251,7 +258,8 @@ def build(data: Path, out: Path) -> dict:
         f["sha256"] = sha256_file(staging / f["path"])
     digest = hashlib.sha256("".join(f["path"] + f["sha256"] for f in files).encode()).hexdigest()
     manifest = {"snapshot_id": f"world-{digest[:16]}", "built": datetime.now(UTC).strftime("%Y-%m-%d"),
-                "kind": "world", "extracts": EXTRACTS, "licences": {"CC0-1.0": CC0, "CC-BY-SA-4.0": BY_SA},
+                "kind": "world", "extracts": {**EXTRACTS, "wikidata-2017": {**EXTRACTS["wikidata-2017"],
+                                                                            "cite": dict(sorted(cite.items()))}}, "licences": {"CC0-1.0": CC0, "CC-BY-SA-4.0": BY_SA},
                 "counts": dict(sorted(counts.items())), "corrections": CORRECTIONS, "files": files}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     notes = ["# Provenance of the bundled world snapshot\n\nBuilt by `tools/build_world_snapshot.py` from the extracts below; "

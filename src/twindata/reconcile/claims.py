@@ -169,7 +169,7 @@ def _partnership_row(phase: _Phase, issues: Issues, focus: set[str] | None = Non
     a, b = phase.pair
     claims = [c for c, _, _ in phase.claims]
     defining = phase.defining
-    first = defining[0] if defining else min(claims, key=lambda c: c.assertion_id)
+    first = defining[0] if defining else min(claims, key=lambda c: (_citation_rank(c.source_url), c.assertion_id))
     published = {"type": phase.type, **phase.values}
     basis = set(id(c) for c in (defining or claims))
     for c in claims:
@@ -199,6 +199,16 @@ def _partnership_row(phase: _Phase, issues: Issues, focus: set[str] | None = Non
             "source_url": first.source_url, "note": first.note if defining else None,
             ORIGIN: "registry" if defining else first.source,
             EXTERNAL: () if defining else PHASE_FIELDS}
+
+
+def _citation_rank(url: str | None) -> int:
+    """How closely a community claim's page points at the claim, best first: a Wikidata item's statements, a
+    Wikipedia page of the list, a file of an extract, anything else (a home page)."""
+    for rank, prefix in enumerate(("https://www.wikidata.org/wiki/Q", "https://en.wikipedia.org/wiki/List_of_",
+                                   "https://github.com/")):
+        if (url or "").startswith(prefix):
+            return rank
+    return 3
 
 
 def layers(sources) -> str:

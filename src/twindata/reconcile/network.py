@@ -15,6 +15,7 @@ The rules, never a guess:
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 
 from twindata.contract.countries import country
@@ -121,10 +122,21 @@ def _wikidata_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) ->
         claims.append(Claim(
             record, "wikidata", f"Wikidata P190 ({r['extract']})", ends[0], ends[1],
             start_year=r["start_year"], end_year=r["end_year"], wikidata_rank=r["rank"],
-            reference_count=r["reference_count"], source_url=subject_item or extract.get("url") or "https://www.wikidata.org/",
+            reference_count=r["reference_count"], source_url=subject_item or _cited_file(extract, r["subject_country"]),
             source_revision=extract.get("retrieved"), snapshot_id=snapshot.snapshot_id, directed=r["directed"],
             note=None if r["directed"] else "the extract names the pair without saying which item states it"))
     return claims
+
+
+_FILE_URL = re.compile(r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/blob/[0-9a-f]{40}/[A-Za-z0-9_./-]+$")
+
+
+def _cited_file(extract: dict, given: str | None) -> str:
+    """The extract's file that holds the rows of a subject country (the 2017 extract names one per country), else
+    the Wikidata home page: what a statement whose stating item is known by label only can cite."""
+    cite = extract.get("cite")
+    url = cite.get(given) if isinstance(cite, dict) and isinstance(given, str) else None
+    return url if isinstance(url, str) and _FILE_URL.match(url) else "https://www.wikidata.org/"
 
 
 def _wikipedia_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) -> list[Claim]:
