@@ -119,6 +119,22 @@ def test_one_place_at_two_levels_is_one_city_and_near_namesakes_stay_apart(tmp_p
     assert {"Q30", "Q31"} <= set(frames["cities"].city_id)  # 10 km apart, two states: two places
 
 
+def test_a_point_given_with_the_name_chooses_among_items_or_variants_within_reach(tmp_path):
+    rows = [statement(("Q1", "Córdoba", "AR"), ("Q2", "Rosario", "AR"), **_at(-31.42, -64.18)),
+            statement(("Q3", "Córdoba", "AR"), ("Q4", "Mendoza", "AR"), **_at(-31.6, -60.7)),  # the department
+            statement(("Q8969", "Cancún", "MX"), ("Q5", "Mérida", "MX"), **_at(21.1614, -86.8248)),
+            statement((None, "Córdoba", "Argentina"), (None, "Trier", "Germany"), **_at(-31.41, -64.19)),
+            statement((None, "Cancun", "Mexico"), (None, "Weimar", "Germany"), **_at(21.1606, -86.8475)),
+            statement((None, "Córdoba", "Argentina"), (None, "Jena", "Germany"))]  # no point: still ambiguous
+    frames, issues = reconcile(tmp_path, rows)
+    p = frames["partnerships"]
+    assert len(p[(p.city_a_id == "Q1") & p.city_b_id.str.contains("trier")]) == 1
+    assert len(p[(p.city_a_id == "Q8969") & p.city_b_id.str.contains("weimar")]) == 1
+    assert list(issues[issues.kind == "ambiguous"].value) == ["Córdoba, Argentina"]
+    matched = frames["crosswalk"].set_index("local_key")["matched_by"]
+    assert matched["Córdoba, Argentina"] == "located" and matched["Cancun, Mexico"] == "located"
+
+
 def test_a_partnership_says_when_the_extracts_first_and_last_stated_it(tmp_path):
     rows = [statement(("Q1", "Weimar", "DE"), ("Q2", "Trier", "DE"), extract="wikidata-2016"),
             statement(("Q2", "Trier", "DE"), ("Q1", "Weimar", "DE"), extract="wikidata-2022")]

@@ -193,10 +193,11 @@ def bothness(folder: Path, counts: dict) -> tuple[list[dict], dict[str, dict]]:
 
 
 def l3viathan(folder: Path, known: dict[str, dict], counts: dict) -> list[dict]:
-    """The 2016 crawl: one row per P190 statement as stated on its subject item (directed), with the crawl's label
-    (de, en, fr, it or es, the first there is). The crawl gives no country or coordinates: an item's come from the
-    other extracts that describe the same QID (the 2026 extract's, else the 2022 graph's), and a statement whose
-    subject no extract places in a country stays out (counted)."""
+    """The 2016 crawl: one row per P190 statement as stated on its subject item (directed). The crawl gives no
+    country or coordinates and one label per item (de, en, fr, it or es, the first there is: Prague is "Prag"): an
+    item's country, coordinates and (English) label come from the other extracts that describe the same QID (the 2026
+    extract's, else the 2022 graph's), the crawl's label only where none does, and a statement whose subject no
+    extract places in a country stays out (counted)."""
     with open(folder / "names.tsv", encoding="utf-8", newline="") as handle:
         names = {q: label for q, label in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)}
     with open(folder / "relations.tsv", encoding="utf-8", newline="") as handle:
@@ -204,7 +205,11 @@ def l3viathan(folder: Path, known: dict[str, dict], counts: dict) -> list[dict]:
                             key=lambda sp: (_qid_order(sp[0]), _qid_order(sp[1])))
     rows = []
     for s, p in statements:
-        ns, np_ = ({**(known.get(q) or {"country": "", "lat": None, "lon": None}), "label": names[q]} for q in (s, p))
+        ns, np_ = ({"country": "", "lat": None, "lon": None, **(known.get(q) or {})} for q in (s, p))
+        for q, side in ((s, ns), (p, np_)):
+            if not side.get("label"):
+                side["label"] = names[q]
+                counts["wikidata-2016 statement sides named by the crawl's own label (no later extract names the item)"] += 1
         if known.get(s):
             counts["wikidata-2016 statements whose items' country and coordinates come from the same QID in a later extract"] += 1
         rows.append(_pair_row("wikidata-2016", s, p, ns, np_, True))

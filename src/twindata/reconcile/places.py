@@ -149,6 +149,11 @@ def resolve(places: Places, source: str, layer: str, name: str, given: str | Non
     """A name (and country string) as a city id; None (and an ambiguous issue) where several items match."""
     code = country(given).code
     candidates = sorted(places.by_label.get((fold(name), code), ()), key=identity.sort_key) if code else []
+    located = _located(places, name, code, candidates, lat, lon)
+    if located:
+        places.name_as(source, name, given, located, "located")
+        places.know(located, name, code, given, layer, lat, lon, population)
+        return located
     if len(candidates) > 1:
         issues.add("ambiguous", "assertions", record, side_field, f"{name}, {given}", layer,
                    f"the name matches {len(candidates)} cities in {code} ({', '.join(candidates)}); "
@@ -158,6 +163,18 @@ def resolve(places: Places, source: str, layer: str, name: str, given: str | Non
     places.name_as(source, name, given, city, "label" if candidates and identity.QID.match(city) else "name")
     places.know(city, name, code, given, layer, lat, lon, population)
     return city
+
+
+def _located(places: Places, name: str, code: str | None, candidates: list[str], lat, lon) -> str | None:
+    """The one item, of the name's several label candidates (or, with none, of its label-variant candidates: Cancun
+    and Cancún), whose point lies within ``SAME_PLACE_KM`` of the point the source gives with the name; else None."""
+    if lat is None or lon is None or not code or len(candidates) == 1:
+        return None
+    here = {"lat": lat, "lon": lon}
+    pool = candidates or places.by_variant.get((variant(name), code), ())
+    near = [c for c in pool if identity.QID.match(c) and places.info.get(c, {}).get("lat") is not None
+            and _km(here, places.info[c]) <= SAME_PLACE_KM]
+    return near[0] if len(near) == 1 else None
 
 
 def resolve_linked(places: Places, source: str, layer: str, sides: list[tuple[str, str | None, tuple]]
