@@ -98,7 +98,7 @@ def _core_asset(package: Package):
         ctx = run.context(settings, context.log)
         inputs = _inputs(package, given, ctx)
         ctx.save()  # every source read: the live cache is kept once, as the CLI keeps it
-        result = package.reconcile(inputs)
+        result = package.reconcile(inputs, ctx.progress)
         context.add_output_metadata({**{f"{t}_rows": len(df) for t, df in result.frames.items()},
                                      "issues": MetadataValue.json(result.issues.count())})
         return result

@@ -135,6 +135,15 @@ def test_a_point_given_with_the_name_chooses_among_items_or_variants_within_reac
     assert matched["Córdoba, Argentina"] == "located" and matched["Cancun, Mexico"] == "located"
 
 
+def test_the_reconciliation_reports_each_step_as_it_goes(tmp_path):
+    heard = []
+    snap = read_world_snapshot(snapshot(tmp_path / "snap", [statement(("Q1", "Weimar", "DE"), ("Q2", "Trier", "DE"))],
+                                        "Weimar,Germany,Blois,France\n"))
+    world.reconcile(snap, [read_registry(default_registry())], progress=heard.append)
+    assert [m.split(":")[0] for m in heard] == ["places", "claims", "claims", "partnerships", "cities"]
+    assert "after 1 rows of Wikipedia's lists" in heard[2] and heard[3].startswith("partnerships: ")
+
+
 def test_a_partnership_says_when_the_extracts_first_and_last_stated_it(tmp_path):
     rows = [statement(("Q1", "Weimar", "DE"), ("Q2", "Trier", "DE"), extract="wikidata-2016"),
             statement(("Q2", "Trier", "DE"), ("Q1", "Weimar", "DE"), extract="wikidata-2022")]

@@ -51,7 +51,7 @@ class Package:
     group: str  # its Dagster asset group
     description: str
     sources: tuple[Source, ...]
-    reconcile: Callable[[Inputs], CoreTables]
+    reconcile: Callable[[Inputs, Callable[[str], None]], CoreTables]  # (inputs, progress)
     metadata: Callable[[Inputs, GateResult], dict]
     provenance: Callable[[Inputs], dict]
     outputs: tuple[Output, ...] = OUTPUTS
@@ -70,7 +70,7 @@ class RunResult:
 
 # --- the city package ------------------------------------------------------------------------------------------
 
-def _city_reconcile(inputs: Inputs) -> CoreTables:
+def _city_reconcile(inputs: Inputs, progress: Callable[[str], None]) -> CoreTables:
     return entities.reconcile([inputs["registry"]], inputs["wikidata_entities"], inputs["commons_metadata"],
                               inputs["previous_release"])
 
@@ -99,8 +99,8 @@ def world_snapshot(inputs: Inputs) -> WorldSnapshot:
     return combined(inputs["wikidata"], inputs["wikipedia"])
 
 
-def _world_reconcile(inputs: Inputs) -> CoreTables:
-    return network.reconcile(world_snapshot(inputs), [inputs["registry"]], inputs["previous_release"])
+def _world_reconcile(inputs: Inputs, progress: Callable[[str], None]) -> CoreTables:
+    return network.reconcile(world_snapshot(inputs), [inputs["registry"]], inputs["previous_release"], progress)
 
 
 def _world_metadata(inputs: Inputs, gated: GateResult) -> dict:
@@ -164,7 +164,7 @@ def run(package: Package, settings: Settings, progress: Callable[[str], None] = 
     context = context or RunContext(settings, progress)
     inputs = read_sources(package, context)
     context.progress("reconciling and validating tables")
-    gated = run_gate(package.reconcile(inputs))
+    gated = run_gate(package.reconcile(inputs, context.progress))
     return RunResult(release(package, inputs, gated, context), gated, dict(context.requests))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from twindata.contract.countries import country
 from twindata.contract.identity import QID, Crosswalk, History
@@ -31,8 +32,9 @@ from twindata.sources.extracts import WorldSnapshot
 from twindata.sources.registry import Registry
 
 
-def reconcile(snapshot: WorldSnapshot, registries: list[Registry], history: History = History()) -> CoreTables:
-    """The core tables of the world package; partnership ids continue ``history``."""
+def reconcile(snapshot: WorldSnapshot, registries: list[Registry], history: History = History(),
+              progress: Callable[[str], None] = lambda _: None) -> CoreTables:
+    """The core tables of the world package; partnership ids continue ``history``; ``progress`` hears each step."""
     issues = Issues(list(snapshot.issues.rows))
     crosswalk = Crosswalk()
     places = Places()
@@ -62,13 +64,18 @@ def reconcile(snapshot: WorldSnapshot, registries: list[Registry], history: Hist
                             "wikidata", r[f"{side}_latitude"], r[f"{side}_longitude"], r[f"{side}_population"], qid)
     crosswalk.same = named_places.same_places(places, {q for q in crosswalk.ids.values() if QID.match(q)}, mentions)
     places.merge(crosswalk.same)
+    progress(f"places: {len(places.info)} known, {len(crosswalk.same)} items folded into the place they are one with")
     focus = {crosswalk.resolve((reg.name, key)) for reg in registries for key in reg.own_keys()}
     claims = [c for reg in registries for c in registry_source.claims(reg)]
     claims += _wikidata_claims(snapshot, places, issues)
+    progress(f"claims: {len(claims)} after the registries' rows and {len(snapshot.p190)} Wikidata statements")
     claims += _wikipedia_claims(snapshot, places, issues)
+    progress(f"claims: {len(claims)} after {len(snapshot.pairs)} rows of Wikipedia's lists (the rest held back)")
     partnerships, assertions = build_partnerships(claims, crosswalk, issues, focus, history)
     named = set(partnerships["city_a_id"]) | set(partnerships["city_b_id"])
+    progress(f"partnerships: {len(partnerships)} from {len(assertions)} assertions")
     cities = named_places.cities(places, named, issues)
+    progress(f"cities: {len(cities)}, coordinates checked against their countries")
     rows = [{**r, ORIGIN: "registry", EXTERNAL: ()} for r in crosswalk.rows()]
     rows += [{"registry": source, "local_key": key, "city_id": city, "matched_by": places.matched[(source, key)],
               ORIGIN: "registry", EXTERNAL: ()}
