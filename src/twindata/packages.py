@@ -70,7 +70,7 @@ class RunResult:
 
 # --- the city package ------------------------------------------------------------------------------------------
 
-def _city_reconcile(inputs: Inputs, progress: Callable[[str], None]) -> CoreTables:
+def _city_reconcile(inputs: Inputs, progress: Callable[[str], None] = lambda _: None) -> CoreTables:
     return entities.reconcile([inputs["registry"]], inputs["wikidata_entities"], inputs["commons_metadata"],
                               inputs["previous_release"])
 
@@ -99,7 +99,7 @@ def world_snapshot(inputs: Inputs) -> WorldSnapshot:
     return combined(inputs["wikidata"], inputs["wikipedia"])
 
 
-def _world_reconcile(inputs: Inputs, progress: Callable[[str], None]) -> CoreTables:
+def _world_reconcile(inputs: Inputs, progress: Callable[[str], None] = lambda _: None) -> CoreTables:
     return network.reconcile(world_snapshot(inputs), [inputs["registry"]], inputs["previous_release"], progress)
 
 

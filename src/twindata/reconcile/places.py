@@ -32,10 +32,15 @@ def fold(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
+_UNMARKED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe",
+                           "þ": "th", "ŀ": "l"})  # letters Unicode gives no decomposition to a base letter
+
+
 def variant(name: str) -> str:
     """A name with its marks and punctuation left out ("Iaşi" and "Iași" → "iasi", "Washington, D.C." → "washington
-    d c"): evidence only together with a linked pair, never alone (Lohne and Löhne are two places)."""
-    letters = unicodedata.normalize("NFKD", name.casefold())
+    d c", "Niepołomice" → "niepolomice"): evidence only together with a linked pair or a point, never alone (Lohne
+    and Löhne are two places)."""
+    letters = unicodedata.normalize("NFKD", name.casefold().translate(_UNMARKED))
     return " ".join("".join(c if c.isalnum() else " " for c in letters if not unicodedata.combining(c)).split())
 
 
