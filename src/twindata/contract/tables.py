@@ -35,7 +35,7 @@ class CoreTables:
 def frame(table: str, rows: list[dict]) -> pd.DataFrame:
     """A DataFrame with the table's columns in schema order, plus the gate's private columns."""
     names = schema.columns(table) + [ORIGIN, EXTERNAL]
-    return pd.DataFrame([{n: r.get(n) for n in names} for r in rows], columns=names, dtype=object)
+    return pd.DataFrame({n: [r.get(n) for r in rows] for n in names}, columns=names, dtype=object)
 
 
 def nfc_column(column: pa.Array) -> pa.Array:

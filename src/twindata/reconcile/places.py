@@ -27,6 +27,7 @@ _COMPOSITE = re.compile(r"\s[–—-]\s|\S[–—]\S")
 _QUALIFIED = re.compile(r"\(.+\)\s*$")
 
 
+@cache
 def fold(name: str) -> str:
     """A name as compared: NFC, case-folded, spaces collapsed."""
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
@@ -36,6 +37,7 @@ _UNMARKED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h"
                            "þ": "th", "ŀ": "l"})  # letters Unicode gives no decomposition to a base letter
 
 
+@cache
 def variant(name: str) -> str:
     """A name with its marks and punctuation left out ("Iaşi" and "Iași" → "iasi", "Washington, D.C." → "washington
     d c", "Niepołomice" → "niepolomice"): evidence only together with a linked pair or a point, never alone (Lohne
