@@ -165,6 +165,7 @@ def run(package: Package, settings: Settings, progress: Callable[[str], None] = 
     inputs = read_sources(package, context)
     context.progress("reconciling and validating tables")
     gated = run_gate(package.reconcile(inputs, context.progress))
+    context.progress("checked at the gate; publishing (CSV, Parquet, checksums, pages, DCAT)")
     return RunResult(release(package, inputs, gated, context), gated, dict(context.requests))
 
 
