@@ -146,10 +146,12 @@ def test_the_reconciliation_reports_each_step_as_it_goes(tmp_path):
 
 def test_a_partnership_says_when_the_extracts_first_and_last_stated_it(tmp_path):
     rows = [statement(("Q1", "Weimar", "DE"), ("Q2", "Trier", "DE"), extract="wikidata-2016"),
-            statement(("Q2", "Trier", "DE"), ("Q1", "Weimar", "DE"), extract="wikidata-2022")]
+            statement(("Q2", "Trier", "DE"), ("Q1", "Weimar", "DE"), extract="wikidata-2022"),
+            statement(("Q1", "Weimar", "DE"), ("Q2", "Trier", "DE"), extract="wikidata-2017")]
     snap = snapshot(tmp_path / "snap", rows)
     manifest = json.loads((snap / "manifest.json").read_text(encoding="utf-8"))
-    manifest["extracts"] = {"wikidata-2016": {"retrieved": "2016-09-10"}, "wikidata-2022": {"retrieved": "2022-01-09"}}
+    manifest["extracts"] = {"wikidata-2016": {"retrieved": "2016-09-10"}, "wikidata-2022": {"retrieved": "2022-01-09"},
+                            "wikidata-2017": {"retrieved": "2017-13-45"}}  # no day: not a date it was stated
     (snap / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     core = world.reconcile(read_world_snapshot(snap), [read_registry(default_registry())])
     row = core.frames["partnerships"].set_index("partnership_id").loc["Q1--Q2--twinning"]
@@ -316,3 +318,17 @@ def test_a_bad_row_of_a_partition_is_quarantined_with_its_file_and_row_and_the_o
     held = issues[issues.kind == "quarantined_row"].iloc[0]
     assert held["field"] == "subject_latitude" and held["value"] == "123" and "maximum" in held["reason"]
     assert held["record_id"] in {"wikidata/XX.csv row 2", "wikidata/XX.csv row 3"}
+
+
+@pytest.mark.parametrize("extracts", [["a list"], {"wikidata-2016": "a string"},
+                                      {"wikidata-2016": {"retrieved": 2016, "cite": ["x"]}},
+                                      {"wikidata-2016": {"retrieved": "2016-99-99", "cite": {"DE": "javascript:alert(1)"}}}])
+def test_a_manifest_that_says_odd_things_of_its_extracts_is_read_as_saying_nothing(tmp_path, extracts):
+    snap = snapshot(tmp_path / "snap", [statement((None, "Weimar", "DE"), (None, "Trier", "DE"), extract="wikidata-2016")])
+    manifest = json.loads((snap / "manifest.json").read_text(encoding="utf-8"))
+    (snap / "manifest.json").write_text(json.dumps({**manifest, "extracts": extracts}), encoding="utf-8")
+    core = world.reconcile(read_world_snapshot(snap), [read_registry(default_registry())])
+    a = core.frames["assertions"].set_index("source")
+    assert a.loc["wikidata", "source_url"] == "https://www.wikidata.org/"  # no file to cite, no other page
+    assert a.loc["wikidata", "source_revision"] in (None, "2016-99-99")  # text as given, never a number
+    assert core.frames["partnerships"].first_stated.isna().all()  # and no day it was stated

@@ -184,7 +184,7 @@ def _partnership_row(phase: _Phase, issues: Issues, focus: set[str] | None = Non
                            f"{c.assertion_id} ({f'stated by {_side(c, phase)}' if c.directed else 'naming the pair'}) "
                            f"gives {value}; published: {ours}")
     confirmed = any(c.confirmed for c in claims)
-    stated = [date.fromisoformat(m[0]) for c in claims if (m := _DAY.match(c.source_revision or ""))]
+    stated = [d for c in claims if (d := _day(c.source_revision))]
     if not confirmed and (focus is None or focus & set(phase.pair)):
         issues.add("unconfirmed", "partnerships", phase.id, None, None, first.source,
                    f"stated only by community sources ({', '.join(sorted(c.assertion_id for c in claims))}); "
@@ -199,6 +199,16 @@ def _partnership_row(phase: _Phase, issues: Issues, focus: set[str] | None = Non
             "source_url": first.source_url, "note": first.note if defining else None,
             ORIGIN: "registry" if defining else first.source,
             EXTERNAL: () if defining else PHASE_FIELDS}
+
+
+def _day(revision: str | None) -> date | None:
+    """The day a source was read, where its revision is one (an extract's date, a live query's time); else None
+    (an item's revision number, or a date that is no day: 2017-13-45)."""
+    m = _DAY.match(revision or "")
+    try:
+        return date.fromisoformat(m[0]) if m else None
+    except ValueError:
+        return None
 
 
 def _citation_rank(url: str | None) -> int:

@@ -130,9 +130,15 @@ def _wikidata_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) ->
             record, "wikidata", f"Wikidata P190 ({r['extract']})", ends[0], ends[1],
             start_year=r["start_year"], end_year=r["end_year"], wikidata_rank=r["rank"],
             reference_count=r["reference_count"], source_url=subject_item or _cited_file(extract, r["subject_country"]),
-            source_revision=extract.get("retrieved"), snapshot_id=snapshot.snapshot_id, directed=r["directed"],
+            source_revision=_retrieved(extract), snapshot_id=snapshot.snapshot_id, directed=r["directed"],
             note=None if r["directed"] else "the extract names the pair without saying which item states it"))
     return claims
+
+
+def _retrieved(extract: dict) -> str | None:
+    """The day the extract was read, as its manifest gives it (text only)."""
+    value = extract.get("retrieved")
+    return value if isinstance(value, str) else None
 
 
 _FILE_URL = re.compile(r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/blob/[0-9a-f]{40}/[A-Za-z0-9_./-]+$")
@@ -165,7 +171,7 @@ def _wikipedia_claims(snapshot: WorldSnapshot, places: Places, issues: Issues) -
             continue
         claims.append(Claim(
             record, "wikipedia", wikipedia.NAME, a, b, source_url=wikipedia.page_url(r["country1"]),
-            source_revision=extract.get("retrieved"), snapshot_id=snapshot.snapshot_id, directed=False,
+            source_revision=_retrieved(extract), snapshot_id=snapshot.snapshot_id, directed=False,
             note="the list names the pair without saying which city states it"))
     return claims
 

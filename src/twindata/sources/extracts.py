@@ -45,7 +45,10 @@ class WorldSnapshot:
         return sorted(f["partition"] for f in self.manifest["files"] if f.get("partition"))
 
     def extract(self, name: str) -> dict:
-        return self.manifest.get("extracts", {}).get(name, {})
+        """What the manifest says of an extract (its date, origin, files to cite); {} where it says nothing usable."""
+        extracts = self.manifest.get("extracts")
+        found = extracts.get(name) if isinstance(extracts, dict) else None
+        return found if isinstance(found, dict) else {}
 
 
 def read_world_snapshot(folder: Path, partitions: list[str] | None = None, lists: bool = True) -> WorldSnapshot:
