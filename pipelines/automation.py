@@ -24,7 +24,7 @@ from dagster import (
 from pipelines.assets import key, partitioned
 from pipelines.resources import TwindataSettings
 from twindata.packages import Package
-from twindata.sources.registry import registry_digest
+from twindata.sources.registry import registries_digest
 
 
 def jobs(package: Package) -> list:
@@ -56,9 +56,11 @@ def weekly_release(package: Package, job, hour: int):
 def registry_changed(package: Package, job):
     @sensor(name=f"{package.prefix}registry_changed", job=job, minimum_interval_seconds=60,
             default_status=DefaultSensorStatus.STOPPED,
-            description=f"Runs the {package.name} package's release job when registry.json or a registry CSV changes.")
+            description=f"Runs the {package.name} package's release job when registry.json or a registry CSV "
+                        "changes (the world's: of any registry, or a registry added or removed).")
     def _changed(context: SensorEvaluationContext, settings: TwindataSettings):
-        digest = registry_digest(settings.settings().registry_path())
+        given = settings.settings()
+        digest = registries_digest(given.world_registry_paths() if package.name == "world" else [given.registry_path()])
         if context.cursor is None:
             context.update_cursor(digest)
             return SkipReason(f"first look at the registry (sha256 {digest[:12]}); a run starts when it changes")

@@ -25,6 +25,7 @@ class TwindataSettings(ConfigurableResource):
 
     package: str | None = _about("package")
     registry: str | None = _about("registry")
+    registries: list[str] | None = _about("registries")
     out: str | None = _about("out")
     live: bool | None = _about("live")
     snapshot: str | None = _about("snapshot")

@@ -18,7 +18,7 @@ from release_reference import REFERENCE, files_of, library_versions
 
 LIBRARY = Path(__file__).resolve().parents[1] / "src" / "twindata"
 # each stage may import the stages before it, never one after it
-LAYERS = [("contract",), ("checks", "settings"), ("sources",), ("context", "reconcile"), ("publish", "read"),
+LAYERS = [("contract",), ("checks", "settings", "scaffold"), ("sources",), ("context", "reconcile"), ("publish", "read"),
           ("packages",), ("cli",)]
 
 

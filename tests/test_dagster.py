@@ -56,7 +56,7 @@ def test_definitions_are_generated_from_every_declared_package():
     repo = defs.get_repository_def()
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
     assert {"registry", "wikidata_entities", "commons_metadata", "core_tables", "release", *TABLES} <= keys
-    assert {"world_registry", "world_wikidata", "world_wikipedia", "world_core_tables", "world_release",
+    assert {"world_registries", "world_wikidata", "world_wikipedia", "world_core_tables", "world_release",
             *(f"world_{t}" for t in TABLES)} <= keys
     listed = {(c.asset_key.to_user_string(), c.name) for c in repo.asset_graph.asset_check_keys}
     assert listed == implied_checks() | implied_checks("world_")  # exactly those the schemas imply

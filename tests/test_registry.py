@@ -105,3 +105,83 @@ def test_cli_reports_a_bad_registry_in_one_line_without_traceback_and_publishes_
 def test_missing_registry_folder_is_one_line(tmp_path):
     result = cli("run", "--registry", str(tmp_path / "nowhere"), "--out", str(tmp_path / "r"))
     assert result.returncode == 1 and "registry folder not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_new_registry_is_scaffolded_checked_and_never_written_over(tmp_path):
+    folder = tmp_path / "hamburg"
+    made = cli("registry", "new", "hamburg", "--name", "Hamburg", "--country", "DE", "--qid", "Q1055", "--out", str(folder))
+    assert made.returncode == 0 and "hamburg-twinning" in made.stdout
+    found = read_registry(folder)
+    assert found.name == "hamburg-twinning" and found.own_keys() == ["de-hamburg"]
+    assert found.cities.to_dict("records") == [{"city_id": "de-hamburg", "name": "Hamburg", "local_name": None,
+                                                "country_code": "DE", "wikidata_qid": "Q1055"}]
+    checked = cli("registry", "check", str(folder))
+    assert checked.returncode == 0 and "is valid: 1 cities, 0 partnerships" in checked.stdout
+    again = cli("registry", "new", "hamburg", "--name", "Hamburg", "--country", "DE", "--out", str(folder))
+    assert again.returncode == 1 and "never overwrites" in again.stderr and "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["Ham burg", "--name", "Hamburg", "--country", "DE"], "registry key 'Ham burg'"),
+    (["hamburg", "--name", "Hamburg", "--country", "UK"], "--country 'UK': not an assigned"),
+    (["hamburg", "--name", "=HYPERLINK(1)", "--country", "DE"], "--name '=HYPERLINK(1)': begins with ="),
+    (["hamburg", "--name", "Hamburg", "--country", "DE", "--qid", "1055"], "--qid '1055'"),
+])
+def test_a_bad_scaffold_request_is_one_line(tmp_path, args, expected):
+    done = cli("registry", "new", *args, "--out", str(tmp_path / "new"))
+    assert done.returncode == 1 and expected in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "new").exists()
+
+
+def test_registry_check_names_every_problem_of_every_row(tmp_path):
+    folder = tmp_path / "hamburg"
+    cli("registry", "new", "hamburg", "--name", "Hamburg", "--country", "DE", "--out", str(folder))
+    with open(folder / "cities.csv", "a", encoding="utf-8") as f:
+        f.write("fr-marseille,Marseille,,FR,Q23482\r\ngb-x,=HYPERLINK(1),,UK,\r\n")
+    with open(folder / "partnerships.csv", "a", encoding="utf-8") as f:
+        f.write("fr-marseille,de-hamburg,fr-marseille,twinning,ended,,1958,,1950,,https://www.hamburg.de/,\r\n"
+                "fr-marseille,de-hamburg,zz-nowhere,pact,,,,,,,https://www.hamburg.de/,\r\n")
+    done = cli("registry", "check", str(folder))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and lines[-1].endswith(": 6 problem(s)") and "Traceback" not in done.stderr
+    expected = ["partnerships.csv: row 3 (fr-marseille), field 'type' = 'pact'",
+                "partnerships.csv: row 3 (fr-marseille): duplicate record",
+                "partnerships.csv: row 3 (fr-marseille), field 'partner_city_id'",
+                "cities.csv: row 4, field 'name'", "cities.csv: row 4 (gb-x), field 'country_code' = 'UK'",
+                "partnerships.csv: row 2 (fr-marseille), field 'end_year' = 1950: ends before it starts"]
+    assert len(lines) == 7 and all(any(e in line for line in lines[:-1]) for e in expected)
+    with pytest.raises(TwindataError, match="field 'type' = 'pact'"):  # a run stops at the first
+        read_registry(folder)
+
+
+def test_every_bundled_registry_is_valid_and_cites_a_page_for_every_row():
+    from twindata.contract.bundled import bundled_registries
+
+    folders = bundled_registries()
+    assert len(folders) >= 7
+    countries = set()
+    for folder in folders:
+        registry = read_registry(folder)
+        own = registry.cities.set_index("city_id").loc[registry.own_keys()[0]]
+        countries.add(own.country_code)
+        p = registry.partnerships
+        assert p.source_url.str.startswith("http").all() and len(p) >= 2, folder
+        if folder.name != "dortmund":
+            assert p.note.str.contains("Stored copy of the page read 20").all(), folder
+            assert (folder / "PROVENANCE.md").is_file()
+    assert len(countries) >= 4
+
+
+def test_the_registry_package_takes_one_registry(tmp_path):
+    done = cli("run", "--registry", str(default_registry()), "--registry", str(default_registry()), "--out",
+               str(tmp_path))
+    assert done.returncode == 1 and "a registry's package is one registry; 2 were given" in done.stderr
+
+
+def test_two_registries_of_one_name_are_refused_in_one_line(tmp_path):
+    import shutil
+
+    copy = shutil.copytree(default_registry(), tmp_path / "dortmund-copy")
+    done = cli("run", "--package", "world", "--registry", str(copy), "--out", str(tmp_path / "out"))
+    assert done.returncode == 1 and "field 'name' = 'dortmund-twinning': already the name of the registry in" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()

@@ -292,7 +292,11 @@ def test_a_source_that_names_a_pair_names_no_stating_side_and_dates_are_counted(
     assert undirected.sum() > 30000 and a[undirected].stated_by_city_id.isna().all()
     assert a[a.source == "registry"].stated_by_city_id.notna().all()
     descriptor = json.loads((world_release / "datapackage.json").read_text(encoding="utf-8"))
-    assert "Dates: 14 of the " in descriptor["description"] and "carry a start or end year" in descriptor["description"]
+    p = pd.read_parquet(world_release / "data" / "partnerships.parquet")
+    dated = int((p.start_year.notna() | p.end_year.notna()).sum())
+    assert 50 < dated < 100  # the registries' rows with the years their pages give
+    assert f"Dates: {dated} of the {len(p)} " in descriptor["description"]
+    assert "carry a start or end year" in descriptor["description"]
 
 
 def test_the_world_release_validates_and_an_unchanged_rerun_publishes_nothing(world_release):
@@ -332,3 +336,50 @@ def test_a_manifest_that_says_odd_things_of_its_extracts_is_read_as_saying_nothi
     assert a.loc["wikidata", "source_url"] == "https://www.wikidata.org/"  # no file to cite, no other page
     assert a.loc["wikidata", "source_revision"] in (None, "2016-99-99")  # text as given, never a number
     assert core.frames["partnerships"].first_stated.isna().all()  # and no day it was stated
+
+
+def _scaffold(folder: Path, key: str, name: str, cc: str, qid: str, partner: tuple, start: int) -> Path:
+    """A registry made by ``twindata registry new``, with one partner and one twinning from ``start``."""
+    from twindata.scaffold import new_registry
+
+    new_registry(folder, key, name, cc, qid)
+    pkey, pname, pcc, pqid = partner
+    with open(folder / "cities.csv", "a", encoding="utf-8") as f:
+        f.write(f"{pkey},{pname},,{pcc},{pqid}\r\n")
+    with open(folder / "partnerships.csv", "a", encoding="utf-8") as f:
+        f.write(f"{pkey},{cc.lower()}-{key},{pkey},twinning,active,,{start},,,,https://example.org/{key},\r\n")
+    return folder
+
+
+def test_every_registry_confirms_its_city_and_two_that_disagree_give_conflicts(tmp_path):
+    hamburg = _scaffold(tmp_path / "hamburg", "hamburg", "Hamburg", "DE", "Q1055", ("fr-marseille", "Marseille", "FR",
+                                                                                 "Q23482"), 1958)
+    marseille = _scaffold(tmp_path / "marseille", "marseille", "Marseille", "FR", "Q23482", ("de-hamburg", "Hamburg",
+                                                                                         "DE", "Q1055"), 1959)
+    snap = read_world_snapshot(snapshot(tmp_path / "snap", [statement(("Q1055", "Hamburg", "DE"),
+                                                                      ("Q23482", "Marseille", "FR"))]))
+    core = world.reconcile(snap, [read_registry(default_registry()), read_registry(hamburg), read_registry(marseille)])
+    p = core.frames["partnerships"]
+    pair = p[(p.city_a_id == "Q1055") & (p.city_b_id == "Q23482")]
+    assert len(pair) == 1  # one phase, both cities' records: not a renewal
+    row = pair.iloc[0]
+    assert row.confidence == "confirmed" and row.stated_by_city_a and row.stated_by_city_b
+    assert pd.isna(row.start_year) and row.assertion_count == 3  # the registries disagree: no year is published
+    issues = pd.DataFrame(core.issues.records())
+    conflicts = issues[(issues.kind == "conflict") & (issues.record_id == row.partnership_id)]
+    assert sorted(conflicts.value.astype(str)) == ["1958", "1959"] and set(conflicts.field) == {"start_year"}
+
+
+def test_the_world_package_takes_every_bundled_registry_and_those_named(tmp_path):
+    extra = _scaffold(tmp_path / "hamburg", "hamburg", "Hamburg", "DE", "Q1055",
+                      ("fr-marseille", "Marseille", "FR", "Q23482"), 1958)
+    done = cli("run", "--package", "world", "--registry", str(extra), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    release = next((tmp_path / "out" / "world-twinning").iterdir())
+    a = pd.read_parquet(release / "data" / "assertions.parquet")
+    names = set(a[a.source == "registry"].source_name)
+    assert {"dortmund-twinning", "oxford-twinning", "kanazawa-twinning", "hamburg-twinning"} <= names
+    assert len(names) >= 14
+    twice = cli("run", "--package", "world", "--registry", str(extra), "--registry", str(extra), "--out",
+                str(tmp_path / "out"))
+    assert twice.returncode == 0 and "unchanged since" in twice.stdout  # one folder is taken once

@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--package", choices=["registry", "world"],
                      help="registry: the registry's own package (default); world: the world network, with the registry "
                           "as its confirmed tier")
-    run.add_argument("--registry", type=Path, help="registry folder (default: Dortmund's bundled registry)")
+    run.add_argument("--registry", type=Path, action="append",
+                     help="registry folder (default: Dortmund's bundled registry); for the world package, repeatable: "
+                          "registries taken beside every bundled one")
     run.add_argument("--out", type=Path, help="releases folder (default: ./releases, or TWINDATA_OUT)")
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--live", action="store_true", default=None, help="fetch from the real Wikidata and Commons APIs")
@@ -63,10 +65,21 @@ def main(argv: list[str] | None = None) -> int:
     asof.add_argument("--release", type=Path, help="a release folder (default: the latest release under --out)")
     asof.add_argument("--out", type=Path, default=Path("releases"), help="where releases are looked up")
 
+    registry = sub.add_parser("registry", help="start a city's registry, or check one (every problem, one line each)")
+    kit = registry.add_subparsers(dest="action", required=True)
+    new = kit.add_parser("new", help="write the scaffold of a new registry: its own city and the files' headers")
+    new.add_argument("key", help="the registry's key: lower-case words joined by '-' (hamburg); its package is <key>-twinning")
+    new.add_argument("--name", required=True, help="the city's name (Hamburg)")
+    new.add_argument("--country", required=True, help="the city's ISO 3166-1 alpha-2 code (DE)")
+    new.add_argument("--qid", help="the city's Wikidata item (Q1055), where known")
+    new.add_argument("--out", type=Path, help="the folder to create (default: registry/<key>)")
+    checked = kit.add_parser("check", help="check a registry folder: every problem of every row, one line each")
+    checked.add_argument("folder", type=Path)
+
     args = parser.parse_args(argv)
     try:
         commands = {"run": _run, "snapshot": _snapshot, "validate": _validate, "diff": _diff, "versions": _versions,
-                    "asof": _asof}
+                    "asof": _asof, "registry": _registry}
         return commands[args.command](args)
     except GateError as exc:
         for err in exc.errors[:50]:
@@ -101,8 +114,16 @@ def _run(args) -> int:
 
     gc.freeze()  # the imported modules live as long as the process: full collections need not walk them again
     live = False if args.snapshot is not None else args.live  # a snapshot named on the command line is replayed
-    settings = load_settings(package=args.package, registry=args.registry, out=args.out, live=live,
-                             snapshot=args.snapshot, contact=args.contact, world_snapshot=args.world_snapshot)
+    settings = load_settings(package=args.package, out=args.out, live=live, snapshot=args.snapshot,
+                             contact=args.contact, world_snapshot=args.world_snapshot)
+    given = args.registry or []
+    if settings.package == "world":
+        settings.registries = [*settings.registries, *given]
+    elif len(given) > 1:
+        raise TwindataError(f"--registry: a registry's package is one registry; {len(given)} were given "
+                            f"({', '.join(map(str, given))}); the world package takes several (--package world)")
+    elif given:
+        settings.registry = given[0]
     result = run_configured(settings, progress=_progress)
     p = result.publish
     counts = ", ".join(f"{t} {n}" for t, n in result.counts.items())
@@ -120,6 +141,27 @@ def _run(args) -> int:
         print(f"published {p.package} {p.version} -> {p.path}")
     else:
         print(f"unchanged since {p.version}: nothing published ({p.path})")
+    return 0
+
+
+def _registry(args) -> int:
+    from twindata.scaffold import new_registry
+    from twindata.sources.registry import check_registry, read_registry
+
+    if args.action == "new":
+        folder = new_registry(args.out or Path("registry") / args.key, args.key, args.name, args.country, args.qid)
+        print(f"registry {args.key}-twinning -> {folder}: add partners to cities.csv and partnerships.csv, then "
+              f"`twindata registry check {folder}`")
+        return 0
+    problems = check_registry(args.folder)
+    for p in problems:
+        print(escape_controls(str(p)), file=sys.stderr)
+    if problems:
+        print(f"twindata: {escape_controls(str(args.folder))}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    found = read_registry(args.folder)
+    print(f"{args.folder}: registry {found.name} is valid: {len(found.cities)} cities, {len(found.partnerships)} "
+          f"partnerships, {len(found.table('claims'))} claims, {len(found.images)} images")
     return 0
 
 

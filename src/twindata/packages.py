@@ -33,7 +33,7 @@ from twindata.settings import Settings
 from twindata.sources import Source
 from twindata.sources.commons import CommonsMetadata
 from twindata.sources.extracts import WorldSnapshot, combined
-from twindata.sources.registry import RegistrySource
+from twindata.sources.registry import RegistriesSource, RegistrySource
 from twindata.sources.transport.snapshots import Recorder, write_snapshot
 from twindata.sources.wdqs import WdqsStatements
 from twindata.sources.wikidata import WikidataEntities
@@ -100,7 +100,7 @@ def world_snapshot(inputs: Inputs) -> WorldSnapshot:
 
 
 def _world_reconcile(inputs: Inputs, progress: Callable[[str], None] = lambda _: None) -> CoreTables:
-    return network.reconcile(world_snapshot(inputs), [inputs["registry"]], inputs["previous_release"], progress)
+    return network.reconcile(world_snapshot(inputs), inputs["registries"], inputs["previous_release"], progress)
 
 
 def _world_metadata(inputs: Inputs, gated: GateResult) -> dict:
@@ -118,7 +118,7 @@ def _world_metadata(inputs: Inputs, gated: GateResult) -> dict:
 
 def _world_provenance(inputs: Inputs) -> dict:
     snap = world_snapshot(inputs)
-    return {"registry_sha256": inputs["registry"].sha256, "snapshot_id": snap.snapshot_id,
+    return {"registries_sha256": {r.name: r.sha256 for r in inputs["registries"]}, "snapshot_id": snap.snapshot_id,
             "partitions": len(snap.partitions),
             "extracts": {name: {k: e[k] for k in ("retrieved", "origin") if k in e}
                          for name, e in sorted(snap.manifest.get("extracts", {}).items())}}
@@ -128,7 +128,7 @@ WORLD = Package(
     name="world", prefix="world_", group="world",
     description="The world's twinning network: Wikidata's P190 statements and Wikipedia's lists, with every registry "
                 "as the confirmed tier.",
-    sources=(RegistrySource(), PreviousRelease(lambda given: schema.world_package_metadata()["name"]),
+    sources=(RegistriesSource(), PreviousRelease(lambda given: schema.world_package_metadata()["name"], needs=()),
              WdqsStatements(), WikipediaLists()),
     reconcile=_world_reconcile,
     metadata=_world_metadata,

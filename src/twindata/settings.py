@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twindata import __version__
-from twindata.contract.bundled import default_registry, default_snapshot, world_snapshot
+from twindata.contract.bundled import bundled_registries, default_registry, default_snapshot, world_snapshot
 from twindata.contract.errors import TwindataError
 
 WIKIDATA_API = "https://www.wikidata.org/w/api.php"
@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         "registry", description="What to publish: the registry's own package, or the world network (with the registry "
                                 "as its confirmed tier).")
     registry: Path | None = Field(None, description="Registry folder (default: Dortmund's bundled registry).")
+    registries: list[Path] = Field(default_factory=list,
+                                   description="Further registry folders the world package takes as confirmed tier, "
+                                               "beside every registry bundled under registry/.")
     out: Path = Field(Path("releases"), description="Folder the releases are published into.")
     live: bool = Field(False, description="Fetch from the real Wikidata and Commons APIs instead of a snapshot.")
     snapshot: Path | None = Field(None, description="Snapshot folder to replay (default: the bundled one).")
@@ -63,6 +66,16 @@ class Settings(BaseSettings):
 
     def registry_path(self) -> Path:
         return self.registry or default_registry()
+
+    def world_registry_paths(self) -> list[Path]:
+        """The registries of the world package: every bundled one, then the registry and registries given, each
+        folder once."""
+        paths, seen = [], set()
+        for path in [*bundled_registries(), *([self.registry] if self.registry else []), *self.registries]:
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                paths.append(path)
+        return paths
 
     def replay_snapshot(self) -> Path | None:
         """The snapshot a run replays: None live, else the one given or the bundled default."""

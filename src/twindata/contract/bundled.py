@@ -30,6 +30,11 @@ def default_registry() -> Path:
     return bundled("registry") / "dortmund"
 
 
+def bundled_registries() -> list[Path]:
+    """Every registry that ships with twindata: the folders under registry/ that hold a registry.json, by name."""
+    return sorted(p.parent for p in bundled("registry").glob("*/registry.json"))
+
+
 def default_snapshot() -> Path:
     return bundled("snapshots") / "default"
 

@@ -66,13 +66,18 @@ def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues
         if c.defines_phase:
             rows_by_group[(identity.pair(s, p), c.type)].append((c, s, p))
     for (pair, type_), rows in sorted(rows_by_group.items(), key=lambda kv: str(kv[0])):
-        # every registry's and every side's row of the same start year is one phase; phases numbered by date
-        starts = sorted({c.start_year or 0 for c, _, _ in rows})
+        # a registry's rows of one pair and type are its phases, numbered by date; the n-th phase of every registry
+        # (both cities' records) is one phase, so two registries that give it different years disagree on it
+        by_registry = defaultdict(list)
         for c, s, p in rows:
-            n = starts.index(c.start_year or 0) + 1
-            phase = phases.setdefault((pair, type_, n), _Phase(pair, type_, n))
-            phase.claims.append((c, s, p))
-            of_row[c.phase] = phase
+            by_registry[c.source_name].append((c, s, p))
+        for own in by_registry.values():
+            starts = sorted({c.start_year or 0 for c, _, _ in own})
+            for c, s, p in own:
+                n = starts.index(c.start_year or 0) + 1
+                phase = phases.setdefault((pair, type_, n), _Phase(pair, type_, n))
+                phase.claims.append((c, s, p))
+                of_row[c.phase] = phase
     for phase in phases.values():
         _settle(phase, phase.defining)
     community: dict[tuple, list] = defaultdict(list)

@@ -9,10 +9,11 @@ trusted input kept by people, so any error stops the run with one line naming fi
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +72,44 @@ class Registry:
 
 def read_registry(path: str | Path) -> Registry:
     """Read and validate the registry in folder ``path``; raise ``RegistryError`` on the first problem."""
-    folder = Path(path)
+    found = _read(Path(path))
+    for problem_ in found.problems:
+        raise problem_
+    return found.registry
+
+
+def check_registry(path: str | Path) -> list[RegistryError]:
+    """Every problem of the registry in folder ``path``, one per file, row and field: a file that cannot be read
+    (encoding, header) is one problem and its rows are not checked; the rules between tables are checked once every
+    table reads."""
+    return _read(Path(path), every=True).problems
+
+
+@dataclass
+class _Reading:
+    registry: Registry | None = None
+    problems: list[RegistryError] = field(default_factory=list)
+
+
+def _read(folder: Path, every: bool = False) -> _Reading:
+    """The registry and its problems: stops at the first unless ``every``."""
+    found = _Reading()
+
+    def stop(problems) -> bool:  # record problems; whether to stop here
+        for p in problems:
+            found.problems.append(p)
+            if not every:
+                return True
+        return False
+
     if not folder.is_dir():
         raise TwindataError(f"{folder}: registry folder not found")
-    metadata = _read_metadata(folder / "registry.json")
+    try:
+        metadata = _read_metadata(folder / "registry.json")
+    except RegistryError as e:
+        if stop([e]):
+            return found
+        metadata = None
     descriptors = schema.registry_tables()
     optional = schema.registry_optional_tables()
     names = []
@@ -83,23 +118,38 @@ def read_registry(path: str | Path) -> Registry:
         if not file.is_file():
             if name in optional:
                 continue
-            raise RegistryError(str(file), "file", None, None,
-                                "missing (a registry holds cities.csv, partnerships.csv, images.csv)")
-        _check_header(file, _check_encoding(file), [f["name"] for f in descriptors[name]["fields"]])
+            if stop([RegistryError(str(file), "file", None, None,
+                                   "missing (a registry holds cities.csv, partnerships.csv, images.csv)")]):
+                return found
+            continue
+        try:
+            _check_header(file, _check_encoding(file), [f["name"] for f in descriptors[name]["fields"]])
+        except RegistryError as e:
+            if stop([e]):
+                return found
+            continue
         names.append(name)
-    frames = _read_fast(folder, names, descriptors)
+    frames, problems = _read_fast(folder, names, descriptors)
     if frames is None:  # a file whose header or rows are not plain: frictionless reads it, and names the problem
         from frictionless import Package, Resource, Schema
 
         package = Package(resources=[Resource(path=f"{n}.csv", name=n, encoding="utf-8",
                                               schema=Schema.from_descriptor(descriptors[n])) for n in names],
                           basepath=str(folder))
-        frames = {r.name: _read_checked(folder, r, descriptors) for r in package.resources}
+        frames, problems = {}, []
+        for r in package.resources:
+            frames[r.name], more = _read_checked(folder, r, descriptors, every)
+            problems += more
+    if stop(problems):
+        return found
     for name in TABLES:
         frames.setdefault(name, pd.DataFrame(columns=[f["name"] for f in descriptors[name]["fields"]], dtype=object))
-    _check_text(folder, frames)
-    _check_rules(folder, metadata, frames)
-    return Registry(folder, metadata, frames, registry_digest(folder))
+    if stop(_check_text(folder, frames)) or metadata is None or len(names) < len(TABLES) - len(optional):
+        return found  # the rules between tables need registry.json and every table
+    if stop(_check_rules(folder, metadata, frames)) or found.problems:
+        return found
+    found.registry = Registry(folder, metadata, frames, registry_digest(folder))
+    return found
 
 
 def _check_encoding(file: Path) -> str:
@@ -131,9 +181,9 @@ def _check_header(file: Path, text: str, expected: list[str]) -> None:
                             f"not a column of this file (its columns: {', '.join(expected)})")
 
 
-def _check_text(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
+def _check_text(folder: Path, frames: dict[str, pd.DataFrame]):
     """Every text cell of the registry (read in NFC by either reader) within the text rules
-    (``twindata.contract.text``); the first one that breaks them is one line."""
+    (``twindata.contract.text``): each one that breaks them, one line each."""
     prose = {n for t in schema.published_tables() for n, f in schema.fields(t).items()
              if f.get("twindata:text") == "prose"}
     for table, frame in frames.items():
@@ -141,7 +191,7 @@ def _check_text(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
             for i, value in enumerate(frame[column].tolist()):
                 why = problem(value, column in prose) if isinstance(value, str) else None
                 if why:
-                    raise RegistryError(str(folder / f"{table}.csv"), f"row {i + 2}", column, quoted(value), why)
+                    yield RegistryError(str(folder / f"{table}.csv"), f"row {i + 2}", column, quoted(value), why)
 
 
 def _read_metadata(file: Path) -> dict:
@@ -161,13 +211,13 @@ def _read_metadata(file: Path) -> dict:
     return metadata
 
 
-def _read_fast(folder: Path, names: list[str], descriptors: dict) -> dict[str, pd.DataFrame] | None:
-    """The registry's files through the compiled checks: typed frames, or the first problem as a RegistryError;
-    None where a file is not plain CSV (frictionless then reads it)."""
+def _read_fast(folder: Path, names: list[str], descriptors: dict) -> tuple[dict[str, pd.DataFrame] | None, list]:
+    """The registry's files through the compiled checks: typed frames and every row problem (RegistryErrors, in
+    file and row order); None where a file is not plain CSV (frictionless then reads it)."""
     compiled = {n: compile_schema(n, descriptors[n]) for n in names}
     texts = {n: read_text(folder / f"{n}.csv", compiled[n]) for n in names}
     if any(t is None for t in texts.values()):
-        return None
+        return None, []
     texts = {n: pa.table({c: nfc_column(t.column(c)) for c in t.column_names}) for n, t in texts.items()}
     checked = {}
     for n, text in texts.items():
@@ -175,13 +225,12 @@ def _read_fast(folder: Path, names: list[str], descriptors: dict) -> dict[str, p
         records = [" / ".join(v) for v in zip(*(text.column(k).to_pylist() for k in key))] if text.num_rows else []
         checked[n] = check(compiled[n], text, records, typed=True)
     fk = foreign_key_errors(compiled, checked)
+    problems = []
     for n in names:
-        records = checked[n].errors + [e for e in fk if e.table == n]
-        if records:
-            first = min(records, key=lambda e: e.row or 0)
-            raise _registry_error(folder, _named(first, checked[n], descriptors[n]))
+        records = sorted(checked[n].errors + [e for e in fk if e.table == n], key=lambda e: e.row or 0)
+        problems += [_registry_error(folder, _named(e, checked[n], descriptors[n])) for e in records]
     return {n: pd.DataFrame({f: checked[n].values[f] for f in compiled[n].names}, columns=compiled[n].names,
-                            dtype=object) for n in names}
+                            dtype=object) for n in names}, problems
 
 
 def _named(e: RowError, checked, descriptor: dict) -> RowError:
@@ -191,27 +240,32 @@ def _named(e: RowError, checked, descriptor: dict) -> RowError:
     return e.named(" / ".join("" if v is None else str(v) for v in key) if any(v is not None for v in key) else None)
 
 
-def _read_checked(folder: Path, resource, descriptors: dict) -> pd.DataFrame:
-    """One pass over a registry file: its rows, typed, or the first error frictionless finds in them (header, cell,
-    primary key and foreign key errors alike)."""
+def _read_checked(folder: Path, resource, descriptors: dict, every: bool) -> tuple[pd.DataFrame, list]:
+    """One pass over a registry file: its rows, typed, and the errors frictionless finds in them (header, cell,
+    primary key and foreign key errors alike): the first, or each row's first where ``every``."""
     names = [f.name for f in resource.schema.fields]
-    rows = []
+    rows, problems = [], []
     try:
         with resource:
             if not resource.labels:
-                raise RegistryError(str(folder / resource.path), "file", None, None,
-                                    f"empty: the first row must name the columns ({', '.join(names)})")
+                return pd.DataFrame(columns=names, dtype=object), [RegistryError(
+                    str(folder / resource.path), "file", None, None,
+                    f"empty: the first row must name the columns ({', '.join(names)})")]
             for error in resource.header.errors:
-                raise _first_error(folder, resource.name, error, descriptors)
+                return pd.DataFrame(columns=names, dtype=object), [_first_error(folder, resource.name, error,
+                                                                                descriptors)]
             for row in resource.row_stream:
                 if row.errors:
-                    raise _first_error(folder, resource.name, row.errors[0], descriptors)
+                    problems.append(_first_error(folder, resource.name, row.errors[0], descriptors))
+                    if not every:
+                        break
+                    continue
                 rows.append([nfc(row[n]) for n in names])
     except Exception as exc:  # frictionless's own exception, for a file it cannot read
         if not hasattr(exc, "error"):
             raise
-        raise RegistryError(str(folder / (resource.path or "")), "file", None, None, exc.error.message) from None
-    return pd.DataFrame(rows, columns=names, dtype=object)
+        problems.append(RegistryError(str(folder / (resource.path or "")), "file", None, None, exc.error.message))
+    return pd.DataFrame(rows, columns=names, dtype=object), problems
 
 
 def _first_error(folder: Path, table: str, error, descriptors: dict) -> RegistryError:
@@ -241,63 +295,64 @@ def _explain(e) -> str:
     return f"{(e.title or kind).lower()}: {note}"
 
 
-def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) -> None:
-    """Rules a Table Schema cannot say: date order and agreement, no self-partnership, the registry's own cities,
-    assigned country codes."""
+def _check_rules(folder: Path, metadata: dict, frames: dict[str, pd.DataFrame]) :
+    """Rules a Table Schema cannot say, each problem one line: date order and agreement, no self-partnership, the
+    registry's own cities (with their country), assigned country codes."""
     for i, (key, code) in enumerate(zip(frames["cities"]["city_id"], frames["cities"]["country_code"]), start=2):
         if code is not None and not is_assigned(code):
-            raise RegistryError(str(folder / "cities.csv"), f"row {i} ({key})", "country_code", code,
+            yield RegistryError(str(folder / "cities.csv"), f"row {i} ({key})", "country_code", code,
                                 "not an assigned ISO 3166-1 alpha-2 code (UK is GB; ZZ and XX are not countries)")
     file = str(folder / "partnerships.csv")
     phases, natural = {}, {}
     for i, p in enumerate(frames["partnerships"].to_dict("records"), start=2):
         record = f"row {i} ({p['phase_id']})"
-        _check_dates(file, record, p)
+        yield from _check_dates(file, record, p)
         if p["status"] == "ended" and p["end_year"] is None:
-            raise RegistryError(file, record, "end_year", None, "required when status is 'ended'")
-        if p["status"] != "ended" and p["end_year"] is not None:
-            raise RegistryError(file, record, "status", p["status"], f"but the phase ended in {p['end_year']}")
+            yield RegistryError(file, record, "end_year", None, "required when status is 'ended'")
+        if p["status"] not in (None, "ended") and p["end_year"] is not None:
+            yield RegistryError(file, record, "status", p["status"], f"but the phase ended in {p['end_year']}")
         since = p["status_since_year"]
-        if since is not None and (since < p["start_year"] or (p["end_year"] is not None and since > p["end_year"])):
-            raise RegistryError(file, record, "status_since_year", since, "lies outside the phase's years")
+        if since is not None and ((p["start_year"] is not None and since < p["start_year"]) or (p["end_year"] is not None and since > p["end_year"])):
+            yield RegistryError(file, record, "status_since_year", since, "lies outside the phase's years")
         same = (p["city_id"], p["partner_city_id"], p["type"], p["start_year"])
         if same in natural:
-            raise RegistryError(file, record, "start_year", p["start_year"], "duplicate record: the same cities, type "
+            yield RegistryError(file, record, "start_year", p["start_year"], "duplicate record: the same cities, type "
                                 f"and start year as {natural[same]}; one phase is one row")
         natural[same] = f"row {i} ({p['phase_id']})"
         phases[p["phase_id"]] = (p["city_id"], p["partner_city_id"])
     file = str(folder / "claims.csv")
     for i, c in enumerate(frames["claims"].to_dict("records"), start=2):
         record = f"row {i} ({c['claim_id']})"
-        _check_dates(file, record, c)
-        if c["stated_by"] not in phases[c["phase_id"]]:
-            raise RegistryError(file, record, "stated_by", c["stated_by"], "must be one of the two cities of its phase "
+        yield from _check_dates(file, record, c)
+        if c["phase_id"] in phases and c["stated_by"] not in phases[c["phase_id"]]:
+            yield RegistryError(file, record, "stated_by", c["stated_by"], "must be one of the two cities of its phase "
                                 f"{c['phase_id']} ({' / '.join(phases[c['phase_id']])})")
-    known = set(frames["cities"]["city_id"])
+    known = dict(zip(frames["cities"]["city_id"], frames["cities"]["country_code"]))
     for city_id in metadata["city_ids"]:
         if city_id not in known:
-            raise RegistryError(str(folder / "registry.json"), "package", "city_ids", city_id, "not a city_id in cities.csv")
+            yield RegistryError(str(folder / "registry.json"), "package", "city_ids", city_id, "not a city_id in cities.csv")
+        elif known[city_id] is None:
+            yield RegistryError(str(folder / "cities.csv"), f"row {list(known).index(city_id) + 2} ({city_id})",
+                                "country_code", None, "required for the registry's own city (registry.json city_ids)")
     qids = frames["cities"]["wikidata_qid"].dropna()
-    duplicated = qids[qids.duplicated()]
-    if len(duplicated):
-        row = int(duplicated.index[0]) + 2
-        raise RegistryError(str(folder / "cities.csv"), f"row {row} ({frames['cities']['city_id'][duplicated.index[0]]})",
-                            "wikidata_qid", duplicated.iloc[0], "already used by another city")
+    for i in qids[qids.duplicated()].index:
+        yield RegistryError(str(folder / "cities.csv"), f"row {int(i) + 2} ({frames['cities']['city_id'][i]})",
+                            "wikidata_qid", qids[i], "already used by another city")
 
 
-def _check_dates(file: str, record: str, p: dict) -> None:
+def _check_dates(file: str, record: str, p: dict):
     if p.get("city_id") is not None and p["city_id"] == p["partner_city_id"]:
-        raise RegistryError(file, record, "partner_city_id", p["partner_city_id"], "a city cannot partner itself")
+        yield RegistryError(file, record, "partner_city_id", p["partner_city_id"], "a city cannot partner itself")
     for edge in ("start", "end"):
         year, day = p[f"{edge}_year"], p[f"{edge}_date"]
         if day is not None and year is not None and day.year != year:
-            raise RegistryError(file, record, f"{edge}_date", day.isoformat(), f"lies outside {edge}_year {year}")
+            yield RegistryError(file, record, f"{edge}_date", day.isoformat(), f"lies outside {edge}_year {year}")
         if day is not None and year is None:
-            raise RegistryError(file, record, f"{edge}_year", None, f"empty although {edge}_date is {day.isoformat()}")
+            yield RegistryError(file, record, f"{edge}_year", None, f"empty although {edge}_date is {day.isoformat()}")
     if p["end_year"] is not None and p["start_year"] is not None and p["end_year"] < p["start_year"]:
-        raise RegistryError(file, record, "end_year", p["end_year"], f"ends before it starts ({p['start_year']})")
+        yield RegistryError(file, record, "end_year", p["end_year"], f"ends before it starts ({p['start_year']})")
     if p["start_date"] and p["end_date"] and p["end_date"] < p["start_date"]:
-        raise RegistryError(file, record, "end_date", p["end_date"].isoformat(),
+        yield RegistryError(file, record, "end_date", p["end_date"].isoformat(),
                             f"ends before it starts ({p['start_date'].isoformat()})")
 
 
@@ -305,6 +360,13 @@ def registry_digest(folder: Path) -> str:
     """sha256 over the registry's files in a fixed order: what a release records as the registry it was made from,
     and what tells that the registry changed. Missing files count as empty."""
     return sha256_files(folder, ["registry.json", *(f"{t}.csv" for t in TABLES)])
+
+
+def registries_digest(folders: list[Path]) -> str:
+    """One registry's digest (``registry_digest``), or of several: what changes when any of them changes, or when one
+    is added or removed."""
+    digests = [registry_digest(f) for f in folders]
+    return digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
 def claims(registry: Registry) -> list[Claim]:
@@ -331,6 +393,32 @@ def claims(registry: Registry) -> list[Claim]:
 def phase_assertion_id(registry: str, phase_id: str) -> str:
     """The assertion id of a registry's row of partnerships.csv: the registry's own key of the row, never its values."""
     return f"{registry}:phase:{phase_id}"
+
+
+@dataclass(frozen=True)
+class RegistriesSource:
+    """Every city's own records the world package takes: the bundled registries and those the settings name, each
+    validated; two folders of one package name are refused (one line naming both)."""
+
+    name: str = "registries"
+    needs: tuple[str, ...] = ()
+    description: str = ("Every registry: the folders under registry/ and those named with --registry, each validated "
+                        "against the registry schemas.")
+
+    def read(self, context: Context, given: Mapping[str, Any]) -> list[Registry]:
+        registries, where = [], {}
+        for path in context.settings.world_registry_paths():
+            registry = read_registry(path)
+            if registry.name in where:
+                raise RegistryError(str(path / "registry.json"), "package", "name", registry.name,
+                                    f"already the name of the registry in {where[registry.name]}")
+            where[registry.name] = path
+            registries.append(registry)
+        return registries
+
+    def summary(self, result: list[Registry]) -> dict:
+        return {"registries": len(result), **{r.name: str(r.path) for r in result},
+                "partnerships_rows": sum(len(r.partnerships) for r in result)}
 
 
 @dataclass(frozen=True)
