@@ -146,20 +146,19 @@ def _run(args) -> int:
 
 def _registry(args) -> int:
     from twindata.scaffold import new_registry
-    from twindata.sources.registry import check_registry, read_registry
+    from twindata.sources.registry import check_registry
 
     if args.action == "new":
         folder = new_registry(args.out or Path("registry") / args.key, args.key, args.name, args.country, args.qid)
         print(f"registry {args.key}-twinning -> {folder}: add partners to cities.csv and partnerships.csv, then "
               f"`twindata registry check {folder}`")
         return 0
-    problems = check_registry(args.folder)
+    found, problems = check_registry(args.folder)
     for p in problems:
         print(escape_controls(str(p)), file=sys.stderr)
     if problems:
         print(f"twindata: {escape_controls(str(args.folder))}: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    found = read_registry(args.folder)
     print(f"{args.folder}: registry {found.name} is valid: {len(found.cities)} cities, {len(found.partnerships)} "
           f"partnerships, {len(found.table('claims'))} claims, {len(found.images)} images")
     return 0

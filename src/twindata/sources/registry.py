@@ -78,11 +78,12 @@ def read_registry(path: str | Path) -> Registry:
     return found.registry
 
 
-def check_registry(path: str | Path) -> list[RegistryError]:
-    """Every problem of the registry in folder ``path``, one per file, row and field: a file that cannot be read
-    (encoding, header) is one problem and its rows are not checked; the rules between tables are checked once every
-    table reads."""
-    return _read(Path(path), every=True).problems
+def check_registry(path: str | Path) -> tuple[Registry | None, list[RegistryError]]:
+    """The registry in folder ``path`` (None unless valid) and every problem of it, one per file, row and field: a
+    file that cannot be read (encoding, header) is one problem and its rows are not checked; the rules between
+    tables are checked once registry.json and every table read."""
+    found = _read(Path(path), every=True)
+    return found.registry, found.problems
 
 
 @dataclass
