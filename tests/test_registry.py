@@ -185,3 +185,19 @@ def test_two_registries_of_one_name_are_refused_in_one_line(tmp_path):
     done = cli("run", "--package", "world", "--registry", str(copy), "--out", str(tmp_path / "out"))
     assert done.returncode == 1 and "field 'name' = 'dortmund-twinning': already the name of the registry in" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
+
+
+def test_any_bundled_registry_publishes_as_its_own_package(tmp_path):
+    from twindata.contract.bundled import bundled_registries
+
+    oxford = next(f for f in bundled_registries() if f.name == "oxford")
+    done = cli("run", "--registry", str(oxford), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    release = tmp_path / "oxford-twinning" / "2.0.0"
+    assert cli("validate", str(release)).returncode == 0
+    import pandas as pd
+
+    p = pd.read_parquet(release / "data" / "partnerships.parquet")
+    assert len(p) == 8 and (p.confidence == "confirmed").all()
+    perm = p[p.city_b_id == "Q915"].iloc[0] if (p.city_b_id == "Q915").any() else p[p.city_a_id == "Q915"].iloc[0]
+    assert (perm.status, perm.status_since_year, perm.start_year) == ("suspended", 2022, 1995)
