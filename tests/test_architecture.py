@@ -183,6 +183,6 @@ def test_a_new_output_format_is_one_class_and_one_line_in_a_package(tmp_path):
     mine = [r for r in descriptor["resources"] if r["format"] == "jsonl"]
     assert {r["name"] for r in mine} == {f"{t}-jsonl" for t in [*result.counts, "redirects"]}
     assert all(r["hash"].startswith("sha256:") and r["mediatype"] == "application/jsonl" for r in mine)
-    assert "partnerships-jsonl" in (release / "dcat.ttl").read_text(encoding="utf-8")
+    assert "partnerships (jsonl), version 2.0.0" in (release / "dcat.ttl").read_text(encoding="utf-8")
     assert "file-type/JSON>" in (release / "dcat.ttl").read_text(encoding="utf-8")
     assert verify_release(release) == []

@@ -50,7 +50,7 @@ def dcat_package(descriptor: dict, versions: list[tuple[dict, Path]], outputs: t
     for entry, folder in versions:
         own = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
         files = [{"path": r["path"], "format": r["format"], "bytes": (folder / r["path"]).stat().st_size,
-                  "sha256": r["hash"].removeprefix("sha256:"), "title": f"{r['name']} ({r['format']})",
+                  "sha256": r["hash"].removeprefix("sha256:"), "title": f"{r['name'].removesuffix('-' + r['format'])} ({r['format']})",
                   "media_type": r["mediatype"], "file_type": _file_type(r["format"], outputs)}
                  for r in own.get("resources", [])]
         bundle = folder / f"{own['name']}-{own['version']}.zip"

@@ -1,21 +1,20 @@
 """DCAT-AP.de 3.0 metadata of a package, for open-data portals (GovData, any CKAN with ckanext-dcat): a catalogue,
-one dataset for the package with one dataset per version (``dcat:hasVersion``), one distribution per file, made with
-rdflib and written as Turtle and JSON-LD.
+the package as a ``dcat:DatasetSeries`` and each version as one ``dcat:Dataset`` in it (``dcat:inSeries``) with one
+distribution per file, so that a harvester gets every file once; made with rdflib, written as Turtle and JSON-LD.
 
-``dcat_graph(package, base_url)`` takes the package as ``twindata.publish.pages.dcat_package`` gives it:
+``dcat_graph(package, base_url, at)`` takes the package as ``twindata.publish.catalogue.dcat_package`` gives it:
 
     name, title, description, keywords, homepage            the package
     licence: {name: SPDX id, attribution}                    the licence of its files and the text to credit
     publisher: {name, url}, contact: {name, url | email}     dct:publisher (foaf:Agent), dcat:contactPoint (vcard:Kind)
-    municipality_key                                         Amtlicher Gemeindeschlüssel -> dct:spatial (its political
-                                                             geocoding URI; 3.0 deprecates dcatde:politicalGeocodingURI)
+    municipality_key                                         Amtlicher Gemeindeschlüssel -> dct:spatial
     temporal: {start, end}                                   dct:temporal
     versions: [{version, created, path, files: [{path, format, bytes, sha256, title}]}], oldest first
 
-IRIs: with ``base_url`` (the URL the package folder is served under) every IRI is absolute. Without one they are
-relative to the package folder (``2.0.0/data/cities.csv``), and Turtle and JSON-LD readers resolve them against
-where they read the file from: correct for the copy in the package folder; the copy in a release folder is the
-package as of that release and names the same IRIs, so it is to be read with the package folder as base.
+IRIs: with ``base_url`` (the URL the releases folder is served under) every IRI is absolute, and that is what a
+harvester needs (ckanext-dcat parses the text it fetched, without the file's address). Without one, each file's IRIs
+are relative to where that file lies (``at``: the package folder, or a release folder inside it), so a reader that
+resolves them against the file's own address gets the right ones; the run warns that portals need the base URL.
 """
 
 from __future__ import annotations
@@ -37,40 +36,63 @@ LICENCES = {"CC-BY-4.0": "http://dcat-ap.de/def/licenses/cc-by/4.0",
             "CC-BY-SA-4.0": "http://dcat-ap.de/def/licenses/cc-by-sa/4.0",
             "CC0-1.0": "http://dcat-ap.de/def/licenses/cc-zero"}
 GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/"
+LICENCE_TITLES = {"CC-BY-4.0": "Creative Commons Attribution", "CC-BY-SA-4.0": "Creative Commons Attribution Share-Alike",
+                  "CC0-1.0": "Creative Commons CCZero"}  # the titles CKAN's licence register matches a licence by
+LANGUAGE = URIRef("http://publications.europa.eu/resource/authority/language/ENG")  # of the metadata and columns
+IRREGULAR = URIRef("http://publications.europa.eu/resource/authority/frequency/IRREG")  # a release when data change
+OWL_VERSION = URIRef("http://www.w3.org/2002/07/owl#versionInfo")  # what DCAT-AP 2 readers take the version from
 
 
-def _iri(base: str, path: str = "") -> URIRef:
-    return URIRef(base + path)
+class _Place:
+    """IRIs of a package's files as one DCAT file names them: absolute under the base URL, else relative to the
+    folder the DCAT file lies in (``at``, a path inside the package folder such as ``2.0.0/``; empty for the package
+    folder itself)."""
+
+    def __init__(self, name: str, base_url: str | None, at: str = ""):
+        self.base = f"{base_url.rstrip('/')}/{name}/" if base_url else ""
+        self.at = at
+
+    def __call__(self, path: str = "") -> URIRef:
+        if self.base or not self.at:
+            return URIRef(self.base + path)
+        if path.startswith(self.at):
+            return URIRef(path[len(self.at):])
+        return URIRef("../" * self.at.count("/") + path)
 
 
-def dcat_graph(package: dict, base_url: str | None = None) -> Graph:
+def dcat_graph(package: dict, base_url: str | None = None, at: str = "") -> Graph:
     g = Graph()
     for prefix, ns in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("vcard", VCARD), ("spdx", SPDX),
-                       ("dcatde", DCATDE), ("adms", ADMS)):
+                       ("dcatde", DCATDE), ("adms", ADMS), ("owl", Namespace("http://www.w3.org/2002/07/owl#"))):
         g.bind(prefix, ns)
-    base = f"{base_url.rstrip('/')}/{package['name']}/" if base_url else ""
-    dataset, catalog = _iri(base, "#dataset"), _iri(base, "#catalog")
-    publisher = _agent(g, package["publisher"], _iri(base, "#publisher"))
+    iri = _Place(package["name"], base_url, at)
+    series, catalog = iri("#series"), iri("#catalog")
+    publisher = _agent(g, package["publisher"], iri("#publisher"))
     g.add((catalog, RDF.type, DCAT.Catalog))
     g.add((catalog, DCTERMS.title, Literal(package["title"])))
     g.add((catalog, DCTERMS.description, Literal(package["description"])))
     g.add((catalog, DCTERMS.publisher, publisher))
-    g.add((catalog, DCAT.dataset, dataset))
+    g.add((catalog, DCTERMS.language, LANGUAGE))
     versions = package["versions"]
-    _dataset(g, dataset, package["title"], package, publisher, versions[-1] if versions else None, base)
+    _dataset(g, series, package["title"], package, publisher, None, iri, DCAT.DatasetSeries)
+    g.add((series, DCTERMS.identifier, Literal(package["name"])))
     if versions:
-        g.add((dataset, DCTERMS.issued, _date_time(versions[0]["created"])))
+        g.add((series, DCTERMS.issued, _date_time(versions[0]["created"])))
+        g.add((series, DCTERMS.modified, _date_time(versions[-1]["created"])))
     for v in versions:
-        node = _iri(base, f"{v['path']}/#dataset")
-        g.add((dataset, DCAT.hasVersion, node))
-        _dataset(g, node, f"{package['title']} {v['version']}", package, publisher, v, base)
+        node = iri(f"{v['path']}/#dataset")
+        g.add((catalog, DCAT.dataset, node))
+        _dataset(g, node, f"{package['title']} {v['version']}", package, publisher, v, iri, DCAT.Dataset)
+        g.add((node, DCAT.inSeries, series))
+        g.add((node, DCTERMS.identifier, Literal(f"{package['name']}/{v['version']}")))
         g.add((node, DCTERMS.issued, _date_time(v["created"])))
     return g
 
 
-def dcat_files(package: dict, base_url: str | None = None) -> dict[str, bytes]:
-    """``dcat.ttl`` and ``dcat.jsonld`` of the package, the same bytes for the same package."""
-    g = dcat_graph(package, base_url)
+def dcat_files(package: dict, base_url: str | None = None, at: str = "") -> dict[str, bytes]:
+    """``dcat.ttl`` and ``dcat.jsonld`` of the package as the file at ``at`` names it, the same bytes for the same
+    package."""
+    g = dcat_graph(package, base_url, at)
     turtle = g.serialize(format="turtle", encoding="utf-8")
     jsonld = json.dumps(_stable(json.loads(g.serialize(format="json-ld"))), indent=1, sort_keys=True, ensure_ascii=False)
     return {"dcat.ttl": turtle, "dcat.jsonld": (jsonld + "\n").encode()}
@@ -86,10 +108,12 @@ def _stable(node):
 
 
 def _dataset(g: Graph, node: URIRef, title: str, package: dict, publisher: URIRef, version: dict | None,
-             base: str) -> None:
-    """A dataset node: the package (with its latest version's files), or one version; its contact point and period
-    are named after it (``…#dataset`` → ``…#contact``, ``…#temporal``)."""
-    g.add((node, RDF.type, DCAT.Dataset))
+             iri: _Place, kind: URIRef) -> None:
+    """A dataset node: the package's series, or one version with its files; its contact point and period are named
+    after it (``…#dataset`` → ``…#contact``, ``…#temporal``)."""
+    g.add((node, RDF.type, kind))
+    g.add((node, DCTERMS.language, LANGUAGE))
+    g.add((node, DCTERMS.accrualPeriodicity, IRREGULAR))
     g.add((node, DCTERMS.title, Literal(title)))
     g.add((node, DCTERMS.description, Literal(package["description"])))
     g.add((node, DCTERMS.publisher, publisher))
@@ -110,29 +134,34 @@ def _dataset(g: Graph, node: URIRef, title: str, package: dict, publisher: URIRe
         g.add((period, DCAT.endDate, Literal(temporal["end"], datatype=XSD.date)))
     if version is None:
         return
-    g.add((node, DCAT.version, Literal(version["version"])))  # owl:versionInfo is deprecated in DCAT-AP.de 3.0
+    g.add((node, DCAT.version, Literal(version["version"])))
+    g.add((node, OWL_VERSION, Literal(version["version"])))  # deprecated in DCAT-AP.de 3.0, read by DCAT-AP 2
     g.add((node, DCTERMS.modified, _date_time(version["created"])))
     for f in version["files"]:
-        g.add((node, DCAT.distribution, _distribution(g, package, version, f, base)))
+        g.add((node, DCAT.distribution, _distribution(g, package, version, f, iri)))
 
 
-def _distribution(g: Graph, package: dict, version: dict, f: dict, base: str) -> URIRef:
-    url = _iri(base, f"{version['path']}/{f['path']}")
-    node = _iri(base, f"{version['path']}/{f['path']}#distribution")
+def _distribution(g: Graph, package: dict, version: dict, f: dict, iri: _Place) -> URIRef:
+    url = iri(f"{version['path']}/{f['path']}")
+    node = iri(f"{version['path']}/{f['path']}#distribution")
     file_type, media = f["file_type"], f["media_type"]
     g.add((node, RDF.type, DCAT.Distribution))
     g.add((node, DCTERMS.title, Literal(f"{f['title']}, version {version['version']}")))
+    g.add((node, DCTERMS.identifier, Literal(f"{package['name']}/{version['version']}/{f['path']}")))
     g.add((node, DCAT.accessURL, url))
     g.add((node, DCAT.downloadURL, url))
     g.add((node, DCTERMS.format, URIRef(FILE_TYPE + file_type)))
     g.add((node, DCAT.mediaType, URIRef(MEDIA_TYPE + media)))
-    g.add((node, DCTERMS.license, URIRef(LICENCES[package["licence"]["name"]])))
+    licence = URIRef(LICENCES[package["licence"]["name"]])
+    g.add((node, DCTERMS.license, licence))
+    g.add((licence, RDF.type, DCTERMS.LicenseDocument))
+    g.add((licence, DCTERMS.title, Literal(LICENCE_TITLES[package["licence"]["name"]])))
     if package["licence"].get("attribution"):
         g.add((node, DCATDE.licenseAttributionByText, Literal(package["licence"]["attribution"])))
     g.add((node, DCTERMS.issued, _date_time(version["created"])))
     if f.get("bytes") is not None:
         g.add((node, DCAT.byteSize, Literal(f["bytes"], datatype=XSD.nonNegativeInteger)))
-    checksum = _iri(base, f"{version['path']}/{f['path']}#sha256")
+    checksum = iri(f"{version['path']}/{f['path']}#sha256")
     g.add((node, SPDX.checksum, checksum))
     g.add((checksum, RDF.type, SPDX.Checksum))
     g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))

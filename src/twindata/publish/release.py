@@ -105,6 +105,10 @@ def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock
         if "redirects" in old_tables or added:
             changes.update(diff.compare({"redirects": old_tables.get("redirects")} if "redirects" in old_tables else {},
                                         old_schemas, {"redirects": tables["redirects"]}, schemas))
+        if base_url is None:
+            on_wait("DCAT-AP.de: no base URL is set (TWINDATA_BASE_URL), so dcat.ttl and dcat.jsonld name the files "
+                    "relative to where each lies; a portal's harvester needs the URL the releases folder is served "
+                    "under")
         with staging_folder(package_dir) as staging:
             return _write(staging, target, tables, csv, schemas, metadata, provenance, digest, versions, latest, base_url,
                           {"from": previous, "to": version, "bump": level, "reasons": reasons,
@@ -148,7 +152,7 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
     listed = [(v, package_dir / v["path"]) for v in versions["versions"]] + [(this, staging)]
     from twindata.publish.dcat import dcat_files  # rdflib, only when a release is written
 
-    described = dcat_files(catalogue.dcat_package(descriptor, listed, outputs), base_url)
+    described = dcat_files(catalogue.dcat_package(descriptor, listed, outputs), base_url, at=f"{target.name}/")
     for name, data in described.items():
         (staging / name).write_bytes(data)
     (staging / bundle.SELF).write_bytes(bundle.sha256sums(staging))
