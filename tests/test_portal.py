@@ -60,6 +60,8 @@ def open_page(browser, path: Path):
 def test_the_landing_page_shows_downloads_dictionary_credits_and_citation_in_a_browser(releases, browser):
     release = releases / PACKAGE / "2.0.0"
     page, problems = open_page(browser, release / "index.html")
+    assert "partnership_id" not in page.inner_text("body")  # the dictionary is folded away until asked for
+    page.click("summary")
     text = page.inner_text("body")
     for expected in ("Town twinning of Dortmund", "Städtepartnerschaften der Stadt Dortmund", "Downloads",
                      "data/partnerships.csv", "Data dictionary", "partnership_id", "Picture credits",
@@ -181,3 +183,38 @@ def test_frictionless_reads_the_csv_with_the_same_types(releases):
     ours = twindata.load("partnerships", release=releases / PACKAGE, format="csv")
     assert list(frame.reset_index().columns) == list(ours.columns)
     assert frame.reset_index()["start_year"].dropna().astype(int).tolist() == ours["start_year"].dropna().astype(int).tolist()
+
+
+def test_the_landing_page_shows_the_partners_on_a_map_before_the_files(releases):
+    html = (releases / PACKAGE / "2.0.0" / "index.html").read_text(encoding="utf-8")
+    assert "<main>" in html and "</main>" in html and "<script" not in html
+    assert html.index("<h2>Partners of Dortmund</h2>") < html.index("<h2>Downloads</h2>")
+    table = html[html.index("<h2>Partners of Dortmund</h2>"):html.index("<h2>Licence</h2>")]
+    for partner in ("Amiens", "Leeds", "Rostov-on-Don", "Buffalo", "Netanya", "Novi Sad", "Xi'an", "Trabzon",
+                    "Kumasi", "Zhytomyr", "Zwickau"):
+        assert f"<td>{partner}" in table.replace("&#x27;", "'"), partner
+    assert "suspended since 2022" in table and "<svg viewBox=" in table and table.count("<circle") >= 10
+    assert table.index("<td>1960</td>") < table.index("<td>2025</td>")  # the phases by year: Amiens first
+    dictionary = html[html.index("<h2>Data dictionary</h2>"):]
+    assert dictionary.startswith("<h2>Data dictionary</h2><details>")
+    package = (releases / PACKAGE / "index.html").read_text(encoding="utf-8")
+    assert 'href="dcat.jsonld"' in package and "<main>" in package
+
+
+def test_the_world_page_shows_the_network(shared_releases):
+    html = (shared_releases / "world" / "world-twinning" / "2.0.0" / "index.html").read_text(encoding="utf-8")
+    network = html[html.index("<h2>The network</h2>"):html.index("<h2>Licence</h2>")]
+    assert "<h3>Most-twinned cities</h3>" in network and "<h3>Pairs of countries</h3>" in network
+    assert network.count("<circle") >= 200 and "confirmed by a city's records" in network
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_pages_never_scroll_sideways(releases, shared_releases, browser, width):
+    for path in (releases / PACKAGE / "2.0.0" / "index.html", releases / PACKAGE / "index.html",
+                 shared_releases / "world" / "world-twinning" / "2.0.0" / "index.html"):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(path.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
+        ARTEFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / f"{path.parent.name}-{path.stem}-{width}.png"))
+        page.close()

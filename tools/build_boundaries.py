@@ -11,7 +11,9 @@ What the builder does, written again in the folder's manifest.json:
   halves, and leaves out the one ring that encircles the pole (Antarctica; no twinned city lies there);
 - simplifies each polygon by 0.005° (about 500 m; the source is quantized to 0.0036° already);
 - gives each country its alpha-2 code from its ISO 3166-1 numeric id (pycountry); the 16 features without an id
-  (Kosovo, N. Cyprus, Somaliland, the sovereign base areas …) keep their name and no code.
+  (Kosovo, N. Cyprus, Somaliland, the sovereign base areas …) keep their name and no code;
+- writes the outline the pages draw their maps on (``outline.svgpath``): every country simplified by 0.4°, as one
+  SVG path in an equirectangular frame (x = longitude + 180, y = 90 - latitude), to one decimal.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ ORIGIN = {"package": "world-atlas", "version": "2.0.2", "file": "countries-10m.j
           "licence": "Natural Earth: public domain (https://www.naturalearthdata.com/about/terms-of-use/); "
                      "world-atlas: ISC, Copyright 2013-2019 Michael Bostock"}
 SIMPLIFY = 0.005
+OUTLINE = 0.4  # degrees: the maps of the pages
 _WORLD = shapely.box(-180, -90, 180, 90)
 
 
@@ -90,8 +93,22 @@ def build(source: Path, out: Path) -> dict:
                 "file": "countries-10m.parquet", "polygons": table.num_rows,
                 "countries": len(set(zip(codes, names))), "simplified_degrees": SIMPLIFY,
                 "sha256": hashlib.sha256((out / "countries-10m.parquet").read_bytes()).hexdigest()}
+    (out / "outline.svgpath").write_text(outline(shapely.from_wkb(geometries)) + "\n", encoding="utf-8")
+    manifest["outline"] = {"file": "outline.svgpath", "simplified_degrees": OUTLINE,
+                           "sha256": hashlib.sha256((out / "outline.svgpath").read_bytes()).hexdigest()}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def outline(polygons) -> str:
+    """The polygons as one SVG path (equirectangular, x = lon + 180, y = 90 - lat), the specks left out."""
+    parts = []
+    for polygon in shapely.simplify(polygons, OUTLINE):
+        if polygon.is_empty or polygon.area < 0.5:
+            continue
+        ring = shapely.get_coordinates(polygon.exterior)
+        parts.append("M" + "L".join(f"{x + 180:.1f} {90 - y:.1f}" for x, y in ring[:-1]) + "Z")
+    return "".join(parts)
 
 
 def main() -> None:

@@ -50,9 +50,86 @@ def _render(template: str, **values) -> bytes:
 
 
 def landing_page(info: ReleaseInfo) -> bytes:
+    network = _network(info)
     return _render("landing.html", info=info, m=info.metadata, sums=SELF, attribution="; ".join(authors(info.metadata)),
                    dictionary=_dictionary(info), credits=_credits(info), vintage=_vintage(info),
-                   citation=citation_text(info), bibtex=bibtex(info), snippets=_SNIPPETS)
+                   citation=citation_text(info), bibtex=bibtex(info), snippets=_SNIPPETS, network=network,
+                   map=_map(network) if network else None)
+
+
+PARTNER_TABLE = 500  # a package of at most this many partnerships lists them; a larger one shows its summary
+
+
+def _network(info: ReleaseInfo) -> dict | None:
+    """What the page shows of the partnerships: for a city's package, its partners (one row per phase, by year); for
+    a network, the most-twinned cities, the pairs of countries and the tiers; with the points of the cities."""
+    p, c = info.tables.get("partnerships"), info.tables.get("cities")
+    if p is None or c is None or p.num_rows == 0:
+        return None
+    cities = {r["city_id"]: r for r in c.select(["city_id", "name", "local_name", "country_code", "latitude",
+                                                 "longitude"]).to_pylist()}
+    rows = p.select(["city_a_id", "city_b_id", "type", "phase", "status", "status_since_year", "start_year",
+                     "confidence", "source_url"]).to_pylist()
+    degree: dict[str, int] = {}
+    for r in rows:
+        for side in ("city_a_id", "city_b_id"):
+            degree[r[side]] = degree.get(r[side], 0) + 1
+    top = sorted(degree, key=lambda k: (-degree[k], k))
+    if len(rows) <= PARTNER_TABLE:
+        home = top[0]
+        partners = []
+        for r in sorted(rows, key=lambda r: (r["start_year"] or 9999, r["city_a_id"] + r["city_b_id"], r["phase"])):
+            other = cities.get(r["city_b_id"] if r["city_a_id"] == home else r["city_a_id"], {})
+            partners.append({**r, "partner": other.get("name"), "local_name": other.get("local_name"),
+                             "country": other.get("country_code"), "home": home in (r["city_a_id"], r["city_b_id"])})
+        return {"kind": "city", "home": cities.get(home, {}), "partners": partners,
+                "points": [cities[k] for k in top if k in cities], "lines": [(home, k) for k in top[1:]],
+                "cities": cities}
+    pairs: dict[tuple, int] = {}
+    for r in rows:
+        key = tuple(sorted((cities.get(r["city_a_id"], {}).get("country_code") or "?",
+                            cities.get(r["city_b_id"], {}).get("country_code") or "?")))
+        pairs[key] = pairs.get(key, 0) + 1
+    confirmed = sum(1 for r in rows if r["confidence"] == "confirmed")
+    return {"kind": "network", "top": [(cities.get(k, {}), degree[k]) for k in top[:20]],
+            "pairs": sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:20],
+            "confirmed": confirmed, "community": len(rows) - confirmed, "total": len(rows),
+            "dated": sum(1 for r in rows if r["start_year"] is not None), "cities_total": len(cities),
+            "with_qid": sum(1 for k in cities if k.startswith("Q")),
+            "located": sum(1 for v in cities.values() if v["latitude"] is not None),
+            "points": [cities[k] for k in top[:300] if k in cities], "lines": [], "cities": cities}
+
+
+def _map(network: dict) -> Markup:
+    """An inline SVG map (no script, no request): Natural Earth's countries, the cities as points, and lines from a
+    city to its partners; equirectangular, x = longitude + 180, y = 90 - latitude."""
+    from twindata.contract.bundled import bundled
+
+    outline = (bundled("snapshots") / "boundaries" / "outline.svgpath").read_text(encoding="utf-8").strip()
+    cities = network["cities"]
+
+    def xy(city: dict) -> tuple[float, float] | None:
+        if city.get("latitude") is None or city.get("longitude") is None:
+            return None
+        return round(float(city["longitude"]) + 180, 2), round(90 - float(city["latitude"]), 2)
+
+    what = "the city and its partners" if network["kind"] == "city" else "the 300 most-twinned cities"
+    parts = [f'<svg viewBox="0 12 360 138" role="img" aria-labelledby="map-title" class="map">'
+             f'<title id="map-title">Map of {what} (countries: Natural Earth)</title>'
+             f'<rect width="360" height="180" fill="#eef4f8"/>'
+             f'<path d="{outline}" fill="#d9d9d9" stroke="#fff" stroke-width="0.15"/>']
+    for a, b in network["lines"]:
+        start, end = xy(cities.get(a, {})), xy(cities.get(b, {}))
+        if start and end:
+            parts.append(f'<line x1="{start[0]}" y1="{start[1]}" x2="{end[0]}" y2="{end[1]}" stroke="#1f6fb2" '
+                         'stroke-width="0.3" stroke-opacity="0.7"/>')
+    for city in network["points"]:
+        at = xy(city)
+        if at:
+            parts.append(f'<circle cx="{at[0]}" cy="{at[1]}" r="0.9" fill="#b2182b"><title>'
+                         f'{escape(city["name"] or "")}</title></circle>')
+    return Markup("".join(parts) + "</svg>")
+
 
 
 def _constraints(field: dict) -> str:
@@ -68,7 +145,15 @@ def examples(table: pa.Table, name: str, n: int = 3) -> list[str]:
     """Up to ``n`` distinct values of a column, in published order."""
     column = table.column(name)
     values = pc.unique(pc.drop_null(column)).slice(0, n).to_pylist() if column.null_count < len(column) else []
-    return [str(v)[:60] for v in values]
+    return [_short(str(v)) for v in values]
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A value shown in full, or cut at a space before ``limit`` and marked (never inside a word or an id)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return (text[:cut] if cut > 0 else text[:limit]) + " …"
 
 
 def _dictionary(info: ReleaseInfo) -> list[tuple[str, str, str, list[tuple[str, ...]]]]:
