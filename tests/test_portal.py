@@ -218,3 +218,16 @@ def test_pages_never_scroll_sideways(releases, shared_releases, browser, width):
         ARTEFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTEFACTS / f"{path.parent.name}-{path.stem}-{width}.png"))
         page.close()
+
+
+def test_pages_have_no_serious_or_critical_accessibility_violations(releases, shared_releases, browser):
+    from axe_playwright_python.sync_playwright import Axe
+
+    for path in (releases / PACKAGE / "2.0.0" / "index.html", releases / PACKAGE / "index.html",
+                 shared_releases / "world" / "world-twinning" / "2.0.0" / "index.html"):
+        page = browser.new_page()
+        page.goto(path.as_uri())
+        found = Axe().run(page).response["violations"]
+        page.close()
+        assert [(v["id"], v["impact"]) for v in found if v["impact"] in ("serious", "critical")] == [], path
+        assert "landmark-one-main" not in {v["id"] for v in found} and "region" not in {v["id"] for v in found}
