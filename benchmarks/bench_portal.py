@@ -52,11 +52,14 @@ def portal_seconds(release: Path) -> float:
                                   descriptor["twindata"]["content_sha256"], descriptor["twindata"],
                                   tables, {r["name"]: r["schema"] for r in descriptor["resources"] if r["format"] == "csv"},
                                   files, (copy / "CHANGELOG.md").read_text(encoding="utf-8"))
-        (copy / "index.html").write_bytes(pages.landing_page(info))
+        for path, page in pages.landing_pages(info).items():  # the landing page and the country pages
+            (copy / path).parent.mkdir(exist_ok=True)
+            (copy / path).write_bytes(page)
         (copy / "CITATION.cff").write_bytes(citation.citation_cff(info))
         bundle.write_zip(copy, info.zip_name)
         entry = next(v for v in versions["versions"] if v["version"] == descriptor["version"])
-        for name, data in dcat.dcat_files(catalogue.dcat_package(descriptor, [(entry, copy)])).items():
+        for name, data in dcat.dcat_files(catalogue.dcat_package(descriptor, [(entry, copy)]),
+                                          at=f"{entry['path']}/").items():
             (copy / name).write_bytes(data)
         (copy / bundle.SELF).write_bytes(bundle.sha256sums(copy))
         return time.perf_counter() - start
@@ -98,11 +101,14 @@ def main() -> None:
         shacl, violations = shacl_seconds(release, args.runs)
         pages = {p.relative_to(Path(work) / "out0").as_posix(): p.stat().st_size
                  for p in (Path(work) / "out0").rglob("index.html")}
+        countries = [p.stat().st_size for p in release.glob("countries/*.html")]
     run = statistics.median(runs)
     save_report("bench_portal", {
         "runs": args.runs, "world_run_seconds": round(run, 2), "portal_files_seconds": round(portal, 3),
         "portal / world run": round(portal / run, 3), "largest_landing_page_bytes": max(pages.values()),
-        "landing_pages": pages, "shacl_validation_seconds": round(shacl, 3), "shacl_violations": violations})
+        "landing_pages": pages, "country_pages": len(countries), "country_pages_bytes": sum(countries),
+        "largest_country_page_bytes": max(countries, default=0),
+        "shacl_validation_seconds": round(shacl, 3), "shacl_violations": violations})
 
 
 if __name__ == "__main__":

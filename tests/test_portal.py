@@ -206,12 +206,21 @@ def test_the_world_page_shows_the_network(shared_releases):
     network = html[html.index("<h2>The network</h2>"):html.index("<h2>Licence</h2>")]
     assert "<h3>Most-twinned cities</h3>" in network and "<h3>Pairs of countries</h3>" in network
     assert network.count("<circle") >= 200 and "confirmed by a city's records" in network
+    release = shared_releases / "world" / "world-twinning" / "2.0.0"
+    pages = sorted((release / "countries").glob("*.html"))
+    assert len(pages) > 150 and all(f'href="countries/{p.name}"' in network for p in pages)
+    germany = (release / "countries" / "DE.html").read_text(encoding="utf-8")
+    assert "<h1>Germany</h1>" in germany and "<td>Dortmund</td>" in germany and "Amiens (FR) (confirmed)" in germany
+    assert 'href="../index.html"' in germany and "<main>" in germany and "<script" not in germany
+    sums = (release / "SHA256SUMS").read_text(encoding="utf-8")
+    assert "countries/DE.html" in sums  # every page is a file of the release, checked like the data
 
 
 @pytest.mark.parametrize("width", [390, 1366])
 def test_pages_never_scroll_sideways(releases, shared_releases, browser, width):
     for path in (releases / PACKAGE / "2.0.0" / "index.html", releases / PACKAGE / "index.html",
-                 shared_releases / "world" / "world-twinning" / "2.0.0" / "index.html"):
+                 shared_releases / "world" / "world-twinning" / "2.0.0" / "index.html",
+                 shared_releases / "world" / "world-twinning" / "2.0.0" / "countries" / "DE.html"):
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.goto(path.as_uri())
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
@@ -224,7 +233,8 @@ def test_pages_have_no_serious_or_critical_accessibility_violations(releases, sh
     from axe_playwright_python.sync_playwright import Axe
 
     for path in (releases / PACKAGE / "2.0.0" / "index.html", releases / PACKAGE / "index.html",
-                 shared_releases / "world" / "world-twinning" / "2.0.0" / "index.html"):
+                 shared_releases / "world" / "world-twinning" / "2.0.0" / "index.html",
+                 shared_releases / "world" / "world-twinning" / "2.0.0" / "countries" / "DE.html"):
         page = browser.new_page()
         page.goto(path.as_uri())
         found = Axe().run(page).response["violations"]

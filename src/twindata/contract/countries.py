@@ -90,5 +90,11 @@ def is_assigned(code: str) -> bool:
     return pycountry.countries.get(alpha_2=code) is not None if len(code) == 2 and code.isupper() else False
 
 
+def country_name(code: str) -> str | None:
+    """The English short name of an assigned ISO 3166-1 alpha-2 code (pycountry's common name where it has one)."""
+    found = pycountry.countries.get(alpha_2=code) if is_assigned(code) else None
+    return getattr(found, "common_name", None) or getattr(found, "name", None) if found else None
+
+
 def assigned_codes() -> list[str]:
     return sorted(c.alpha_2 for c in pycountry.countries)

@@ -50,11 +50,48 @@ def _render(template: str, **values) -> bytes:
 
 
 def landing_page(info: ReleaseInfo) -> bytes:
+    return landing_pages(info)["index.html"]
+
+
+def landing_pages(info: ReleaseInfo) -> dict[str, bytes]:
+    """The release's pages by path: ``index.html``, and for a network a page per country (``countries/<CC>.html``)
+    listing its cities and their partners."""
     network = _network(info)
-    return _render("landing.html", info=info, m=info.metadata, sums=SELF, attribution="; ".join(authors(info.metadata)),
-                   dictionary=_dictionary(info), credits=_credits(info), vintage=_vintage(info),
-                   citation=citation_text(info), bibtex=bibtex(info), snippets=_SNIPPETS, network=network,
-                   map=_map(network) if network else None)
+    countries = _countries(network) if network and network["kind"] == "network" else {}
+    pages = {f"countries/{code}.html": _render("country.html", m=info.metadata, version=info.version, code=code,
+                                               name=_country_name(code), cities=cities, total=total)
+             for code, (cities, total) in countries.items()}
+    listed = [(code, _country_name(code), len(cities), total) for code, (cities, total) in countries.items()]
+    pages["index.html"] = _render(
+        "landing.html", info=info, m=info.metadata, sums=SELF, attribution="; ".join(authors(info.metadata)),
+        dictionary=_dictionary(info), credits=_credits(info), vintage=_vintage(info), citation=citation_text(info),
+        bibtex=bibtex(info), snippets=_SNIPPETS, network=network, map=_map(network) if network else None,
+        countries=sorted(listed, key=lambda c: c[1]))
+    return pages
+
+
+def _country_name(code: str) -> str:
+    from twindata.contract.countries import country_name
+
+    return country_name(code) or code
+
+
+def _countries(network: dict) -> dict[str, tuple[list, int]]:
+    """Each country's cities (most partnerships first) with their partners, and its number of partnerships."""
+    cities, partners = network["cities"], {}
+    for r in network["rows"]:
+        confirmed = r["confidence"] == "confirmed"
+        partners.setdefault(r["city_a_id"], []).append((cities.get(r["city_b_id"], {"city_id": r["city_b_id"]}), confirmed))
+        partners.setdefault(r["city_b_id"], []).append((cities.get(r["city_a_id"], {"city_id": r["city_a_id"]}), confirmed))
+    by_country: dict[str, list] = {}
+    for city_id, found in partners.items():
+        code = cities.get(city_id, {}).get("country_code")
+        if code:
+            found.sort(key=lambda p: (p[0].get("name") or "", p[0].get("city_id") or ""))
+            by_country.setdefault(code, []).append((cities[city_id], found))
+    return {code: (sorted(listed, key=lambda c: (-len(c[1]), c[0].get("name") or "")),
+                   sum(len(found) for _, found in listed))
+            for code, listed in sorted(by_country.items())}
 
 
 PARTNER_TABLE = 500  # a package of at most this many partnerships lists them; a larger one shows its summary
@@ -97,7 +134,7 @@ def _network(info: ReleaseInfo) -> dict | None:
             "dated": sum(1 for r in rows if r["start_year"] is not None), "cities_total": len(cities),
             "with_qid": sum(1 for k in cities if k.startswith("Q")),
             "located": sum(1 for v in cities.values() if v["latitude"] is not None),
-            "points": [cities[k] for k in top[:300] if k in cities], "lines": [], "cities": cities}
+            "points": [cities[k] for k in top[:300] if k in cities], "lines": [], "cities": cities, "rows": rows}
 
 
 def _map(network: dict) -> Markup:

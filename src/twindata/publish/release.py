@@ -140,7 +140,9 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
     (staging / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
     info = citation.ReleaseInfo(metadata, record["to"], created, digest, provenance, tables,
                               {t: schemas[t] for t in order}, data_files, changelog)
-    (staging / "index.html").write_bytes(pages.landing_page(info))
+    for path, page in pages.landing_pages(info).items():
+        (staging / path).parent.mkdir(exist_ok=True)
+        (staging / path).write_bytes(page)
     (staging / "CITATION.cff").write_bytes(citation.citation_cff(info))
     files = {f: f"sha256:{sha256_file(staging / f)}" for f in ("CHANGELOG.md", "changes.json", "index.html", "CITATION.cff")}
     descriptor = _descriptor(metadata, record["to"], created, data_files, schemas, by_name(outputs), {
