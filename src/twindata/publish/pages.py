@@ -89,9 +89,17 @@ def _countries(network: dict) -> dict[str, tuple[list, int]]:
         if code:
             found.sort(key=lambda p: (p[0].get("name") or "", p[0].get("city_id") or ""))
             by_country.setdefault(code, []).append((cities[city_id], found))
-    return {code: (sorted(listed, key=lambda c: (-len(c[1]), c[0].get("name") or "")),
+    return {code: ([(city.get("name") or city["city_id"], len(found), _partner_list(found))
+                    for city, found in sorted(listed, key=lambda c: (-len(c[1]), c[0].get("name") or ""))],
                    sum(len(found) for _, found in listed))
             for code, listed in sorted(by_country.items())}
+
+
+def _partner_list(found: list[tuple[dict, bool]]) -> Markup:
+    """A city's partners as one escaped line: name (country), (confirmed) where a city's records confirm it."""
+    return Markup(", ".join(
+        escape(p.get("name") or p.get("city_id") or "") + (f" ({escape(p['country_code'])})" if p.get("country_code") else "")
+        + (" (confirmed)" if confirmed else "") for p, confirmed in found))
 
 
 PARTNER_TABLE = 500  # a package of at most this many partnerships lists them; a larger one shows its summary
