@@ -16,12 +16,12 @@ from twindata.contract.countries import is_assigned
 from twindata.contract.errors import TwindataError
 from twindata.contract.text import problem
 
-KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
 
 def new_registry(folder: Path, key: str, name: str, country: str, qid: str | None = None) -> Path:
     """Write the scaffold of registry ``<key>-twinning`` for city ``name`` into ``folder`` (new or empty)."""
-    if not KEY.fullmatch(key or ""):
+    tables = schema.registry_tables()
+    key_pattern = next(f for f in tables["cities"]["fields"] if f["name"] == "city_id")["constraints"]["pattern"]
+    if not re.fullmatch(key_pattern, key or ""):  # the registry's own keys, as registry.json defines them
         raise TwindataError(f"registry key {key!r}: lower-case letters and digits, words joined by '-' (hamburg)")
     why = problem(name, False) if name else "empty"
     if why:
@@ -34,11 +34,10 @@ def new_registry(folder: Path, key: str, name: str, country: str, qid: str | Non
         raise TwindataError(f"{folder}: exists and is not an empty folder; a scaffold never overwrites")
     folder.mkdir(parents=True, exist_ok=True)
     city = f"{country.lower()}-{key}"
-    tables = schema.registry_tables()
     rows = {"cities": [{"city_id": city, "name": name, "country_code": country, "wikidata_qid": qid or ""}]}
-    for table in ("cities", "partnerships", "claims", "images"):
+    for table, descriptor in tables.items():
         with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, [field["name"] for field in tables[table]["fields"]], lineterminator="\r\n")
+            writer = csv.DictWriter(f, [field["name"] for field in descriptor["fields"]], lineterminator="\r\n")
             writer.writeheader()
             writer.writerows(rows.get(table, []))
     metadata = {"name": f"{key}-twinning", "title": f"Town twinning of {name}",

@@ -126,7 +126,7 @@ def _network(info: ReleaseInfo) -> dict | None:
         for r in sorted(rows, key=lambda r: (r["start_year"] or 9999, r["city_a_id"] + r["city_b_id"], r["phase"])):
             other = cities.get(r["city_b_id"] if r["city_a_id"] == home else r["city_a_id"], {})
             partners.append({**r, "partner": other.get("name"), "local_name": other.get("local_name"),
-                             "country": other.get("country_code"), "home": home in (r["city_a_id"], r["city_b_id"])})
+                             "country": other.get("country_code")})
         return {"kind": "city", "home": cities.get(home, {}), "partners": partners,
                 "points": [cities[k] for k in top if k in cities], "lines": [(home, k) for k in top[1:]],
                 "cities": cities}
