@@ -3,6 +3,8 @@ areas, and the misplaced rows of the world release."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 
 import pandas as pd
@@ -10,7 +12,7 @@ import pytest
 
 from twindata.contract.bundled import bundled
 from twindata.contract.errors import TwindataError
-from twindata.reconcile.boundaries import Boundaries, bundled_boundaries
+from twindata.reconcile.boundaries import Boundaries, bundled_boundaries, map_outline
 
 from test_world import world_release  # noqa: F401  (the module's fixture: one world release for both files)
 
@@ -57,6 +59,20 @@ def test_a_changed_boundary_file_is_refused(tmp_path):
         f.write(b"\0")
     with pytest.raises(TwindataError, match="countries-10m.parquet: checksum does not match"):
         Boundaries(folder)
+
+
+def test_the_map_outline_is_checked_and_holds_only_path_commands(tmp_path):
+    assert map_outline().startswith("M") and "<" not in map_outline()
+    folder = shutil.copytree(bundled("snapshots") / "boundaries", tmp_path / "boundaries")
+    outline = folder / "outline.svgpath"
+    outline.write_text(outline.read_text() + '"/><script>alert(1)</script>')
+    with pytest.raises(TwindataError, match="outline.svgpath: checksum does not match"):
+        map_outline(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["outline"]["sha256"] = hashlib.sha256(outline.read_bytes()).hexdigest()  # a consistent forgery
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(TwindataError, match="outline.svgpath: holds more than SVG path commands"):
+        map_outline(folder)
 
 
 def test_the_world_release_lists_every_contradiction_as_misplaced(world_release):  # noqa: F811

@@ -34,6 +34,7 @@ IN_SCHEME = {f"{EU}file-type/{t}": f"{EU}file-type" for t in ("CSV", "PARQUET", 
 IN_SCHEME[f"{EU}data-theme/GOVE"] = f"{EU}data-theme"
 IN_SCHEME[f"{EU}language/ENG"] = f"{EU}language"  # the EU tables the metadata's language and periodicity name
 IN_SCHEME[f"{EU}frequency/IRREG"] = f"{EU}frequency"
+IN_SCHEME["http://dcat-ap.de/def/contributors/transparenzportalHamburg"] = "http://dcat-ap.de/def/contributors"
 
 
 @cache
@@ -106,6 +107,17 @@ def test_a_registry_package_has_no_violations(base_url):
     downloads = {str(o) for o in data.objects(None, URIRef("http://www.w3.org/ns/dcat#downloadURL"))}
     prefix = "https://opendata.example.org/releases/" if base_url else "https://portal.example.org/"
     assert f"{prefix}dortmund-twinning/2.0.1/data/cities.csv" in downloads
+
+
+def test_govdatas_contributor_id_is_on_the_series_and_every_version():
+    hamburg = "http://dcat-ap.de/def/contributors/transparenzportalHamburg"  # from GovData's own test cases
+    data = Graph().parse(data=dcat.dcat_files(package(contributor_id=hamburg))["dcat.ttl"], format="turtle",
+                         publicID="https://portal.example.org/dortmund-twinning/")
+    assert violations(data) == [] and warnings(data) == []
+    carriers = set(data.subjects(URIRef("http://dcat-ap.de/def/dcatde/contributorID"), URIRef(hamburg)))
+    assert len(carriers) == 3  # the series and its two versions
+    plain = Graph().parse(data=dcat.dcat_files(package())["dcat.ttl"], format="turtle", publicID="https://x.example/")
+    assert not set(plain.objects(None, URIRef("http://dcat-ap.de/def/dcatde/contributorID")))
 
 
 @pytest.mark.parametrize("licence", ["CC-BY-SA-4.0", "CC0-1.0"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -64,7 +65,7 @@ def test_the_landing_page_shows_downloads_dictionary_credits_and_citation_in_a_b
     page.click("summary")
     text = page.inner_text("body")
     for expected in ("Town twinning of Dortmund", "Städtepartnerschaften der Stadt Dortmund", "Downloads",
-                     "data/partnerships.csv", "Data dictionary", "partnership_id", "Picture credits",
+                     "data/partnerships.csv", "Data dictionary", "partnership_id", "Pictures",
                      '"Quai bélu in Amiens" by Emmanuel LEGRAND', "How to cite", "@misc{dortmund-twinning-2-0-0",
                      "Vintage of the data", "twindata.load(", "read_parquet"):
         assert expected in text, expected
@@ -195,6 +196,14 @@ def test_the_landing_page_shows_the_partners_on_a_map_before_the_files(releases)
         assert f"<td>{partner}" in table.replace("&#x27;", "'"), partner
     assert "suspended since 2022" in table and "<svg viewBox=" in table and table.count("<circle") >= 10
     assert table.index("<td>1960</td>") < table.index("<td>2025</td>")  # the phases by year: Amiens first
+    timeline = table[table.index('class="timeline"'):]
+    timeline = timeline[:timeline.index("</svg>")]
+    assert ">Amiens</text>" in timeline and "<title>twinning 1977–, suspended since 2022</title>" in timeline
+    assert "<title>project partnership 2010–2014</title><" in timeline and "solidarity partnership 2023–2025" in timeline
+    assert "twinning: year not stated" in timeline  # a community-only partnership: named, not drawn
+    pictures = html[html.index("<h2>Pictures</h2>"):html.index("<h2>Downloads</h2>")]
+    assert "<strong>Quai bélu in Amiens</strong> (Amiens)" in pictures and "Emmanuel LEGRAND" in pictures
+    assert '<a href="https://artlibre.org/licence/lal/en/">Free Art Licence</a>' in pictures and "<img" not in pictures
     dictionary = html[html.index("<h2>Data dictionary</h2>"):]
     assert dictionary.startswith("<h2>Data dictionary</h2><details>")
     package = (releases / PACKAGE / "index.html").read_text(encoding="utf-8")
@@ -206,6 +215,12 @@ def test_the_world_page_shows_the_network(shared_releases):
     network = html[html.index("<h2>The network</h2>"):html.index("<h2>Licence</h2>")]
     assert "<h3>Most-twinned cities</h3>" in network and "<h3>Pairs of countries</h3>" in network
     assert network.count("<circle") >= 200 and "confirmed by a city's records" in network
+    lead = html[html.index("<h1>"):html.index("<h2>")]
+    assert "This release:" not in lead and "partnerships (" not in lead  # the lead says what it is; figures follow
+    assert "<summary>This release in figures</summary><p>" in html
+    by_country = network[network.index("<h3>Partnerships by country</h3>"):]
+    totals = [int(n.replace(",", "")) for n in re.findall(r"</a></td><td>\d+</td><td>([\d,]+)</td>", by_country)]
+    assert len(totals) > 150 and totals == sorted(totals, reverse=True)
     release = shared_releases / "world" / "world-twinning" / "2.0.0"
     pages = sorted((release / "countries").glob("*.html"))
     assert len(pages) > 150 and all(f'href="countries/{p.name}"' in network for p in pages)

@@ -13,7 +13,7 @@ from twindata.contract.files import sha256_file
 from twindata.publish.citation import authors
 from twindata.publish.outputs import OUTPUTS, Output, by_name
 
-PORTAL_KEYS = ("title_de", "description_de", "doi", "publisher", "contact", "municipality_key")
+PORTAL_KEYS = ("title_de", "description_de", "doi", "publisher", "contact", "municipality_key", "contributor_id")
 _LICENCE_ORDER = ("CC-BY-SA-4.0", "CC-BY-4.0", "CC0-1.0")  # a file holding several layers is under the strictest
 
 
@@ -64,4 +64,5 @@ def dcat_package(descriptor: dict, versions: list[tuple[dict, Path]], outputs: t
             "keywords": descriptor.get("keywords", []), "homepage": descriptor.get("homepage"),
             "licence": {"name": licence, "attribution": "; ".join(authors(descriptor))},
             "publisher": publisher, "contact": contact, "municipality_key": portal.get("municipality_key"),
+            "contributor_id": portal.get("contributor_id"),
             "temporal": portal.get("temporal"), "versions": listed}

@@ -8,6 +8,7 @@ distribution per file, so that a harvester gets every file once; made with rdfli
     licence: {name: SPDX id, attribution}                    the licence of its files and the text to credit
     publisher: {name, url}, contact: {name, url | email}     dct:publisher (foaf:Agent), dcat:contactPoint (vcard:Kind)
     municipality_key                                         Amtlicher Gemeindeschlüssel -> dct:spatial
+    contributor_id                                           GovData's id of the delivering body -> dcatde:contributorID
     temporal: {start, end}                                   dct:temporal
     versions: [{version, created, path, files: [{path, format, bytes, sha256, title}]}], oldest first
 
@@ -125,6 +126,8 @@ def _dataset(g: Graph, node: URIRef, title: str, package: dict, publisher: URIRe
         g.add((node, DCAT.landingPage, URIRef(package["homepage"])))
     if package.get("municipality_key"):  # DCAT-AP.de 3.0: dct:spatial (dcatde:politicalGeocodingURI is deprecated)
         g.add((node, DCTERMS.spatial, URIRef(GEOCODING + package["municipality_key"])))
+    if package.get("contributor_id"):
+        g.add((node, DCATDE.contributorID, URIRef(package["contributor_id"])))
     temporal = package.get("temporal")
     if temporal:
         period = _beside(node, "temporal")

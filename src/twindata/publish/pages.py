@@ -24,6 +24,8 @@ from twindata.contract.text import web_url
 from twindata.publish.bundle import SELF
 from twindata.publish.catalogue import dcat_package
 from twindata.publish.citation import ReleaseInfo, authors, bibtex, citation_text
+from twindata.reconcile.boundaries import map_outline
+from twindata.reconcile.network import MEASURES
 
 
 def _escape(value: object) -> Markup:
@@ -62,11 +64,14 @@ def landing_pages(info: ReleaseInfo) -> dict[str, bytes]:
                                                name=_country_name(code), cities=cities, total=total)
              for code, (cities, total) in countries.items()}
     listed = [(code, _country_name(code), len(cities), total) for code, (cities, total) in countries.items()]
+    lead, _, measures = info.metadata.get("description", "").partition(MEASURES)
     pages["index.html"] = _render(
         "landing.html", info=info, m=info.metadata, sums=SELF, attribution="; ".join(authors(info.metadata)),
-        dictionary=_dictionary(info), credits=_credits(info), vintage=_vintage(info), citation=citation_text(info),
-        bibtex=bibtex(info), snippets=_SNIPPETS, network=network, map=_map(network) if network else None,
-        countries=sorted(listed, key=lambda c: c[1]))
+        lead=lead, measures=measures, dictionary=_dictionary(info), pictures=_pictures(info, network),
+        vintage=_vintage(info), citation=citation_text(info), bibtex=bibtex(info), snippets=_SNIPPETS,
+        network=network, map=_map(network) if network else None,
+        timeline=_timeline(network, int(info.created[:4])) if network and network["kind"] == "city" else None,
+        countries=sorted(listed, key=lambda c: (-c[3], c[1])))
     return pages
 
 
@@ -114,7 +119,7 @@ def _network(info: ReleaseInfo) -> dict | None:
     cities = {r["city_id"]: r for r in c.select(["city_id", "name", "local_name", "country_code", "latitude",
                                                  "longitude"]).to_pylist()}
     rows = p.select(["city_a_id", "city_b_id", "type", "phase", "status", "status_since_year", "start_year",
-                     "confidence", "source_url"]).to_pylist()
+                     "end_year", "confidence", "source_url"]).to_pylist()
     degree: dict[str, int] = {}
     for r in rows:
         for side in ("city_a_id", "city_b_id"):
@@ -148,9 +153,7 @@ def _network(info: ReleaseInfo) -> dict | None:
 def _map(network: dict) -> Markup:
     """An inline SVG map (no script, no request): Natural Earth's countries, the cities as points, and lines from a
     city to its partners; equirectangular, x = longitude + 180, y = 90 - latitude."""
-    from twindata.contract.bundled import bundled
-
-    outline = (bundled("snapshots") / "boundaries" / "outline.svgpath").read_text(encoding="utf-8").strip()
+    outline = map_outline()
     cities = network["cities"]
 
     def xy(city: dict) -> tuple[float, float] | None:
@@ -173,6 +176,57 @@ def _map(network: dict) -> Markup:
         if at:
             parts.append(f'<circle cx="{at[0]}" cy="{at[1]}" r="0.9" fill="#b2182b"><title>'
                          f'{escape(city["name"] or "")}</title></circle>')
+    return Markup("".join(parts) + "</svg>")
+
+
+KINDS = {"twinning": "#1f6fb2", "friendship": "#2e8b3d", "project_partnership": "#d95f02",  # a timeline's colours
+         "solidarity_partnership": "#7b3294"}
+PAUSED = "#9a9a9a"  # a phase from the year it was suspended
+
+
+def _timeline(network: dict, until: int) -> Markup:
+    """An inline SVG of each partner's phases by year: a bar per phase from its start to its end (or ``until``),
+    coloured by its kind, grey from the year it was suspended; a phase without a start year is named, not drawn."""
+    partners: dict[str, list] = {}
+    for r in network["partners"]:
+        partners.setdefault(r["city_b_id"] if r["city_a_id"] == network["home"].get("city_id") else r["city_a_id"],
+                            []).append(r)
+    years = [r["start_year"] for r in network["partners"] if r["start_year"] is not None]
+    first = (min(years, default=until) // 10) * 10
+    left, width, row = 150, 600, 18
+    x = lambda year: round(left + (min(max(year, first), until) - first) / max(until - first, 1) * width, 1)  # noqa: E731
+    height = row * len(partners) + 44
+    parts = [f'<svg viewBox="0 0 {left + width + 10} {height}" role="img" aria-labelledby="timeline-title" '
+             f'class="timeline"><title id="timeline-title">Phases of each partnership by year, {first} to {until}'
+             f'</title>']
+    for decade in range(first, until + 1, 10):
+        parts.append(f'<line x1="{x(decade)}" y1="0" x2="{x(decade)}" y2="{height - 30}" stroke="#ddd"/>'
+                     f'<text x="{x(decade)}" y="{height - 18}" font-size="11" text-anchor="middle">{decade}</text>')
+    for i, phases in enumerate(partners.values()):
+        y = i * row + 4
+        name = phases[0]["partner"] or ""
+        parts.append(f'<text x="{left - 6}" y="{y + 11}" font-size="11" text-anchor="end">{escape(_short(name, 22))}</text>')
+        for r in phases:
+            kind = r["type"].replace("_", " ")
+            if r["start_year"] is None:
+                parts.append(f'<text x="{left + 4}" y="{y + 11}" font-size="11">{escape(kind)}: year not stated</text>')
+                continue
+            end = until if r["end_year"] is None else r["end_year"]
+            paused = r["status_since_year"] if r["status"] in ("suspended",) else None
+            about = f"{kind} {r['start_year']}–{r['end_year'] or ''}" + (
+                f", {r['status']} since {paused}" if paused is not None else "")
+            parts.append(f'<rect x="{x(r["start_year"])}" y="{y}" width="{max(round(x(end) - x(r["start_year"]), 1), 2)}" '
+                         f'height="{row - 6}" fill="{KINDS.get(r["type"], PAUSED)}"><title>{escape(about)}</title></rect>')
+            if paused is not None:
+                parts.append(f'<rect x="{x(paused)}" y="{y}" width="{max(round(x(end) - x(paused), 1), 2)}" height="{row - 6}" '
+                             f'fill="{PAUSED}"><title>{escape(about)}</title></rect>')
+    legend = [(k.replace("_", " "), c) for k, c in KINDS.items() if any(r["type"] == k for r in network["partners"])]
+    legend.append(("suspended", PAUSED))
+    at = left
+    for label, colour in legend:
+        parts.append(f'<rect x="{at}" y="{height - 11}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{at + 14}" y="{height - 2}" font-size="11">{escape(label)}</text>')
+        at += 24 + 6.5 * len(label)
     return Markup("".join(parts) + "</svg>")
 
 
@@ -213,12 +267,16 @@ def _dictionary(info: ReleaseInfo) -> list[tuple[str, str, str, list[tuple[str, 
     return out
 
 
-def _credits(info: ReleaseInfo) -> list[str] | None:
-    """The pictures' attributions; None where the release has no pictures."""
+def _pictures(info: ReleaseInfo, network: dict | None) -> list[dict]:
+    """The pictures a release credits, each with its city's name, attribution line, licence and the pages that hold
+    it. The page shows their credits and links, not the pictures: it requests nothing from another site."""
     images = info.tables.get("images")
     if images is None or images.num_rows == 0:
-        return None
-    return [a for a in images.column("attribution").to_pylist() if a]
+        return []
+    cities = network["cities"] if network else {}
+    return [{**r, "city": cities.get(r["city_id"], {}).get("name") or r["city_id"]}
+            for r in images.select(["city_id", "caption", "attribution", "licence_name", "licence_url",
+                                    "commons_page_url", "source_url"]).to_pylist()]
 
 
 def _vintage(info: ReleaseInfo) -> list[str]:

@@ -12,6 +12,7 @@ is a contradiction, for the caller to report; nothing here changes a row.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 import numpy as np
@@ -105,3 +106,18 @@ def _number(v) -> bool:
 @cache
 def bundled_boundaries() -> Boundaries:
     return Boundaries()
+
+
+@cache
+def map_outline(folder=None) -> str:
+    """The countries' outlines for a page's map: one SVG path (``outline.svgpath``, simplified further), checked
+    against its checksum in the manifest and holding nothing but path commands and numbers."""
+    folder = folder or bundled("snapshots") / "boundaries"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    path = folder / manifest["outline"]["file"]
+    if sha256_file(path) != manifest["outline"]["sha256"]:
+        raise TwindataError(f"{path}: checksum does not match its manifest.json; reinstall twindata")
+    outline = path.read_text(encoding="ascii").strip()
+    if not re.fullmatch(r"[MLZ0-9., -]*", outline):
+        raise TwindataError(f"{path}: holds more than SVG path commands and numbers; reinstall twindata")
+    return outline

@@ -200,11 +200,14 @@ def measures(tables: dict) -> dict:
             "with_coordinates": sum(1 for y in c["latitude"] if y is not None), "misplaced": kinds.count("misplaced")}
 
 
+MEASURES = " This release: "  # where the measures begin in a description (a page shows them apart from its lead)
+
+
 def describe(m: dict) -> str:
-    """The measures as the sentences a package's description carries."""
+    """The measures as the sentences a package's description carries, opening with ``MEASURES``."""
     share = ", ".join(f"{layer} {v:.0%}" for layer, v in m["qid_share_by_layer"].items() if v is not None)
     sources = ", ".join(f"{n} {s}" for s, n in m["assertions_by_source"].items())
-    return (f" This release: {m['partnerships']} partnerships ({m['confirmed']} confirmed by a city's records) between "
+    return (f"{MEASURES}{m['partnerships']} partnerships ({m['confirmed']} confirmed by a city's records) between "
             f"{m['cities']} cities, {m['cities_with_qid']} of them with a Wikidata QID (share with a QID among the cities "
             f"each layer names: {share}). Of the {m['stated_by_a_city']} partnerships a Wikidata statement or a registry "
             f"states from a side, {m['reciprocal']} are stated from both sides. Assertions: {sources}. "
