@@ -45,7 +45,8 @@ def portal_seconds(release: Path) -> float:
         tables = {k.removesuffix("-parquet"): v for k, v in tables.items()}
         start = time.perf_counter()
         files = [citation.ReleaseFile(r["path"], r["format"], (copy / r["path"]).stat().st_size,
-                                    r["hash"].removeprefix("sha256:"), tables[r["name"].removesuffix("-parquet")].num_rows)
+                                    r["hash"].removeprefix("sha256:"),
+                                    tables[r["name"].removesuffix("-parquet")].num_rows if r["type"] == "table" else None)
                  for r in descriptor["resources"]]
         metadata = {**descriptor, **descriptor["twindata"].get("portal", {})}
         info = citation.ReleaseInfo(metadata, descriptor["version"], descriptor["created"],

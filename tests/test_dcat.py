@@ -30,7 +30,7 @@ SHAPES = FIXTURES / "dcat-ap-de-shacl"
 GOVDATA_SET = ["dcat-ap-SHACL.ttl", "dcat-ap-de-imports.ttl", "dcat-ap-SHACL-DE.ttl", "dcat-ap-de-deprecated.ttl",
                "dcat-ap-spec-german-additions.ttl", "dcat-ap-de-controlledvocabularies.ttl"]
 EU = "http://publications.europa.eu/resource/authority/"
-IN_SCHEME = {f"{EU}file-type/{t}": f"{EU}file-type" for t in ("CSV", "PARQUET", "ZIP")}
+IN_SCHEME = {f"{EU}file-type/{t}": f"{EU}file-type" for t in ("CSV", "PARQUET", "ZIP", "XML")}
 IN_SCHEME[f"{EU}data-theme/GOVE"] = f"{EU}data-theme"
 IN_SCHEME[f"{EU}language/ENG"] = f"{EU}language"  # the EU tables the metadata's language and periodicity name
 IN_SCHEME[f"{EU}frequency/IRREG"] = f"{EU}frequency"

@@ -81,7 +81,8 @@ def test_datapackage_is_v2_with_checksums_and_passes_stock_frictionless(first_re
         assert descriptor[key]
     for resource in descriptor["resources"]:
         assert resource["hash"].startswith("sha256:") and len(resource["hash"]) == 71
-        assert resource["schema"]["fields"]
+        assert resource["schema"]["fields"] if resource["type"] == "table" else resource["bytes"] > 0
+    assert {r["name"] for r in descriptor["resources"] if r["type"] == "file"} == {"cities-geoparquet", "network-graphml"}
     assert descriptor["twindata"]["snapshot_id"].startswith("sha256:")
     assert len(descriptor["twindata"]["registry_sha256"]) == 64
     stock = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json", "datapackage.json"],

@@ -98,7 +98,7 @@ def read_descriptor(folder: Path) -> dict:
 
 def check_descriptor(descriptor, where: str) -> dict:
     """A datapackage.json as every reader relies on it: an object whose resources each have a name, a format, a
-    sha256, a schema with fields and a relative path that stays inside the release (never '..' or an absolute
+    sha256, a schema with fields (but a resource of type file) and a relative path that stays inside the release (never '..' or an absolute
     path); else one line naming ``where``."""
     resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
     if not isinstance(resources, list) or not resources:
@@ -108,6 +108,8 @@ def check_descriptor(descriptor, where: str) -> dict:
             raise TwindataError(f"{where}: resource {i} needs name, path, format and hash as text")
         if not safe_path(r["path"]):
             raise TwindataError(f"{where}: resource {r['name']!r}: path {r['path']!r} leaves the release folder")
+        if r.get("type") == "file":  # a view (GeoParquet, GraphML): its bytes are checked, it has no Table Schema
+            continue
         schema = r.get("schema")
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not all(
                 isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):

@@ -35,9 +35,12 @@ def dcat_licence(licences: list[dict]) -> str:
 
 
 def _file_type(format_name: str, outputs: tuple[Output, ...]) -> str:
-    """The EU file-type authority's code of a resource's format: its output's, else the format's name in capitals."""
-    output = by_name(outputs).get(format_name)
-    return output.file_type if output else format_name.upper()
+    """The EU file-type authority's code of a resource's format: its output's or view's, else the format's name in
+    capitals."""
+    from twindata.publish.views import VIEWS
+
+    known = {v.format: v for v in VIEWS} | by_name(outputs)
+    return known[format_name].file_type if format_name in known else format_name.upper()
 
 
 def dcat_package(descriptor: dict, versions: list[tuple[dict, Path]], outputs: tuple[Output, ...] = OUTPUTS) -> dict:

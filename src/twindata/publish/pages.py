@@ -86,25 +86,26 @@ def _countries(network: dict) -> dict[str, tuple[list, int]]:
     cities, partners = network["cities"], {}
     for r in network["rows"]:
         confirmed = r["confidence"] == "confirmed"
-        partners.setdefault(r["city_a_id"], []).append((cities.get(r["city_b_id"], {"city_id": r["city_b_id"]}), confirmed))
-        partners.setdefault(r["city_b_id"], []).append((cities.get(r["city_a_id"], {"city_id": r["city_a_id"]}), confirmed))
+        partners.setdefault(r["city_a_id"], []).append((r["city_b_id"], confirmed))
+        partners.setdefault(r["city_b_id"], []).append((r["city_a_id"], confirmed))
+    labels = {k: _label(cities.get(k, {"city_id": k})) for k in partners}  # each partner escaped once
     by_country: dict[str, list] = {}
     for city_id, found in partners.items():
         code = cities.get(city_id, {}).get("country_code")
         if code:
-            found.sort(key=lambda p: (p[0].get("name") or "", p[0].get("city_id") or ""))
+            found.sort(key=lambda p: (cities.get(p[0], {}).get("name") or "", p[0]))
             by_country.setdefault(code, []).append((cities[city_id], found))
-    return {code: ([(city.get("name") or city["city_id"], len(found), _partner_list(found))
+    return {code: ([(city.get("name") or city["city_id"], len(found),
+                     Markup(", ".join(labels[k] + " (confirmed)" if confirmed else labels[k] for k, confirmed in found)))
                     for city, found in sorted(listed, key=lambda c: (-len(c[1]), c[0].get("name") or ""))],
                    sum(len(found) for _, found in listed))
             for code, listed in sorted(by_country.items())}
 
 
-def _partner_list(found: list[tuple[dict, bool]]) -> Markup:
-    """A city's partners as one escaped line: name (country), (confirmed) where a city's records confirm it."""
-    return Markup(", ".join(
-        escape(p.get("name") or p.get("city_id") or "") + (f" ({escape(p['country_code'])})" if p.get("country_code") else "")
-        + (" (confirmed)" if confirmed else "") for p, confirmed in found))
+def _label(city: dict) -> str:
+    """A partner as its country page lists it, escaped: name (country)."""
+    code = city.get("country_code")
+    return escape(city.get("name") or city.get("city_id") or "") + (f" ({escape(code)})" if code else "")
 
 
 PARTNER_TABLE = 500  # a package of at most this many partnerships lists them; a larger one shows its summary

@@ -31,6 +31,7 @@ from twindata.publish import bundle, catalogue, citation, diff, versioning
 from twindata.publish.outputs import OUTPUTS, Output, by_name
 from twindata.publish.staging import package_lock, read_versions, staging_folder, version_entry
 from twindata.publish.verify import verify_checksums
+from twindata.publish.views import VIEWS, View
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 PACKAGE_KEYS = ("name", "title", "description", "homepage", "licenses", "contributors", "sources")
@@ -63,10 +64,11 @@ def content_sha256(csv: dict[str, bytes], metadata: dict) -> str:
 
 def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock_timeout: float = 600,
             on_wait: Callable[[str], None] = lambda _: None, base_url: str | None = None, *, created: str | None = None,
-            commit: str | None = None, outputs: tuple[Output, ...] = OUTPUTS,
+            commit: str | None = None, outputs: tuple[Output, ...] = OUTPUTS, views: tuple[View, ...] = VIEWS,
             schemas: dict[str, dict] | None = None) -> PublishResult:
     """Publish the gated tables as the package's next version, unless the latest one holds the same content.
     ``created`` is the release's time (now by default), ``commit`` the code's; ``outputs`` the file formats;
+    ``views`` the files derived from the tables (GeoParquet, GraphML);
     ``schemas`` the Table Schemas the release carries (the published ones by default)."""
     name = metadata["name"]
     package_dir = Path(out) / name
@@ -114,12 +116,12 @@ def publish(gated: GateResult, metadata: dict, out: Path, provenance: dict, lock
                           {"from": previous, "to": version, "bump": level, "reasons": reasons,
                            "tables": changes if latest else {},  # a first release's rows are its data, not changes
                            "renamed": added, "contract": _contract_change(previous)},
-                          created or utc_stamp(), commit, outputs)
+                          created or utc_stamp(), commit, outputs, views)
 
 
 def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenance, digest, versions, latest,
            base_url: str | None, record: dict, created: str, commit: str | None,
-           outputs: tuple[Output, ...]) -> PublishResult:
+           outputs: tuple[Output, ...], views: tuple[View, ...]) -> PublishResult:
     from twindata.publish import pages  # Jinja2, only when a release is written
 
     package_dir = staging.parent
@@ -132,6 +134,11 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
             output.write(tables[t], csv[t], path)
             data_files.append(citation.ReleaseFile(f"data/{t}.{output.extension}", output.name, path.stat().st_size,
                                                  sha256_file(path), tables[t].num_rows))
+    for view in views:
+        if all(t in tables for t in view.needs):
+            view.write(tables, staging / view.path)
+            data_files.append(citation.ReleaseFile(view.path, view.format, (staging / view.path).stat().st_size,
+                                                   sha256_file(staging / view.path), None))
     shipped = {k: v for k, v in record.items() if k not in ("renamed", "contract")}
     (staging / "changes.json").write_text(json.dumps(shipped, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     earlier = (package_dir / latest["path"] / "CHANGELOG.md").read_text(encoding="utf-8") if latest else ""
@@ -145,7 +152,7 @@ def _write(staging: Path, target: Path, tables, csv, schemas, metadata, provenan
         (staging / path).write_bytes(page)
     (staging / "CITATION.cff").write_bytes(citation.citation_cff(info))
     files = {f: f"sha256:{sha256_file(staging / f)}" for f in ("CHANGELOG.md", "changes.json", "index.html", "CITATION.cff")}
-    descriptor = _descriptor(metadata, record["to"], created, data_files, schemas, by_name(outputs), {
+    descriptor = _descriptor(metadata, record["to"], created, data_files, schemas, by_name(outputs), views, {
         **provenance, "git_commit": commit, "content_sha256": digest, "previous_version": record["from"],
         "files": files, "portal": catalogue.portal_metadata(metadata, tables)})
     (staging / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -276,10 +283,17 @@ def _changelog_entry(package: str, record: dict, created: str) -> str:
 
 
 def _descriptor(metadata: dict, version: str, created: str, data_files: list, schemas: dict[str, dict],
-                outputs: dict[str, Output], provenance: dict) -> dict:
+                outputs: dict[str, Output], views: tuple[View, ...], provenance: dict) -> dict:
     package = schema.package_metadata()
     resources = []
+    by_path = {v.path: v for v in views}
     for f in data_files:
+        if f.path in by_path:
+            v = by_path[f.path]
+            resources.append({"name": v.name, "type": "file", "path": v.path, "format": v.format,
+                              "mediatype": v.media_type, "title": v.title, "description": v.description,
+                              "hash": f"sha256:{f.sha256}", "bytes": f.bytes})
+            continue
         table, output = f.path.split("/")[-1].rsplit(".", 1)[0], outputs[f.format]
         resource = {"name": output.resource_name(table), "type": "table", "path": f.path, "format": f.format,
                     "mediatype": output.media_type, "title": schemas[table].get("title"),

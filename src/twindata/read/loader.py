@@ -1,7 +1,8 @@
 """Load a published table into pandas, as researchers use it: ``twindata.load("partnerships", release=...)``.
 
 ``release`` is a release folder or a package folder (then ``version`` picks one, "latest" by default), as a local
-path or an http(s) URL. Every file read is checked against the sha256 its release lists before it is used, and a
+path or an http(s) URL, or a local releases folder holding packages (then ``package`` names one, unless it holds
+one only). ``with_cities`` gives each partnership both ends' names, countries, QIDs and points, joined once here. Every file read is checked against the sha256 its release lists before it is used, and a
 download is bounded in size. The frame has the schema's types (integers as nullable ``Int64``, booleans as
 ``boolean``, numbers as ``Float64``, dates as ``datetime.date``) and the schema in ``df.attrs``: ``descriptions``
 (field → description), ``schema`` (the Table Schema), ``source`` (where the file came from), ``version``.
@@ -29,27 +30,76 @@ TIMEOUT = 60
 _NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.float64(): pd.Float64Dtype()}
 
 
-def load(table: str, release: str | Path = "releases", version: str = "latest", format: str = "parquet") -> pd.DataFrame:
-    """One table of a release as a typed DataFrame, its file checked against the release's sha256."""
-    base, descriptor = _release(str(release), version)
+CITY_FIELDS = ("name", "local_name", "country_code", "wikidata_qid", "latitude", "longitude")  # with_cities adds
+
+
+def load(table: str, release: str | Path = "releases", version: str = "latest", format: str = "parquet", *,
+         package: str | None = None, with_cities: bool = False) -> pd.DataFrame:
+    """One table of a release as a typed DataFrame, its file checked against the release's sha256; with
+    ``with_cities``, a table of pairs (partnerships) with ``city_a_<field>`` and ``city_b_<field>`` beside its ids."""
+    base, descriptor = _release(_package_folder(release, package), version)
+    frame = _table(base, descriptor, table, format)
+    if not with_cities:
+        return frame
+    if "city_a_id" not in frame.columns:
+        raise TwindataError(f"{base}: with_cities joins the two cities of a pair; {table!r} has no city_a_id")
+    cities = _table(base, descriptor, "cities", format)
+    attrs, about = frame.attrs, cities.attrs["descriptions"]
+    cities = cities.set_index("city_id")[list(CITY_FIELDS)]
+    for side in ("a", "b"):
+        frame = frame.join(cities.add_prefix(f"city_{side}_"), on=f"city_{side}_id")
+        attrs["descriptions"].update({f"city_{side}_{f}": f"City {side.upper()}: {about[f]}" for f in CITY_FIELDS})
+    frame.attrs = attrs
+    return frame
+
+
+def _package_folder(release: str | Path, package: str | None) -> str:
+    """A local releases folder (holding ``<package>/versions.json``) as the package folder it means: ``package``'s,
+    or its only one; anything else as given."""
+    where, local = str(release), Path(release)
+    if "://" in where or not local.is_dir() or any((local / f).is_file() for f in ("datapackage.json", "versions.json")):
+        return where
+    found = sorted(p.parent.name for p in Path(where).glob("*/versions.json"))
+    if package is not None:
+        named = [p for p in found if p in (package, f"{package}-twinning")]
+        if not named:
+            raise TwindataError(f"{where}: no package {package!r} (packages: {', '.join(found) or 'none'})")
+        return str(Path(where) / named[0])
+    if len(found) != 1:
+        raise TwindataError(f"{where}: {len(found) or 'no'} packages ({', '.join(found)}); name one with package="
+                            if found else f"{where}: no package here (no <package>/versions.json)")
+    return str(Path(where) / found[0])
+
+
+def _table(base: str, descriptor: dict, table: str, format: str) -> pd.DataFrame:
     name = table if format == "csv" else f"{table}-parquet"
-    resource = next((r for r in descriptor.get("resources", []) if r.get("name") == name), None)
+    resource = next((r for r in descriptor.get("resources", []) if r.get("name") == name and r.get("type") != "file"),
+                    None)
     if resource is None:
-        tables = sorted({r["name"].removesuffix("-parquet") for r in descriptor.get("resources", [])})
+        tables = sorted({r["name"].removesuffix("-parquet") for r in descriptor.get("resources", [])
+                         if r.get("type") != "file"})
         raise TwindataError(f"{base}: no table {table!r} in {format} (tables: {', '.join(tables)})")
     url = _join(base, resource["path"])
     data = _read(url, expected=str(resource.get("hash", "")).removeprefix("sha256:"))
     fields = resource["schema"]["fields"]
     if format == "csv":
-        arrow = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
-            column_types={f["name"]: ARROW_TYPES.get(f["type"], pa.string()) for f in fields}, strings_can_be_null=True,
-            true_values=["true"], false_values=["false"]))
+        arrow = _read_csv(data, resource["schema"])
     else:
         arrow = pq.read_table(io.BytesIO(data))
     frame = arrow.to_pandas(types_mapper=_NULLABLE.get, date_as_object=True)
     frame.attrs.update(descriptions={f["name"]: f.get("description", "") for f in fields}, schema=resource["schema"],
                        source=url, version=descriptor.get("version"))
     return frame
+
+
+def _read_csv(data: bytes, schema: dict) -> pa.Table:
+    """A published CSV as its Table Schema reads it: null only where a cell is one of the schema's ``missingValues``
+    (``NA``, ``null``, ``-`` and the like are values, as they are in the Parquet file), each column of its type."""
+    missing = schema.get("missingValues", [""])
+    return pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
+        column_types={f["name"]: ARROW_TYPES.get(f["type"], pa.string()) for f in schema["fields"]},
+        null_values=missing, strings_can_be_null=True, quoted_strings_can_be_null=True,
+        true_values=["true"], false_values=["false"]))
 
 
 def _release(release: str, version: str) -> tuple[str, dict]:
