@@ -80,26 +80,38 @@ def write_graphml(tables: dict[str, pa.Table], path: Path) -> None:
                        f'attr.type="{GRAPHML_TYPES.get(f["type"], "string")}"><desc>{escape(f.get("description", ""))}'
                        '</desc></key>\n')
     out.append('<graph id="twinning" edgedefault="undirected">\n')
-    _elements(out, "node", tables["cities"], node_fields, lambda r: f"id={quoteattr(r['city_id'])}")
-    _elements(out, "edge", tables["partnerships"], edge_fields, lambda r: f"id={quoteattr(r['partnership_id'])} "
-              f"source={quoteattr(r['city_a_id'])} target={quoteattr(r['city_b_id'])}")
+    cities, partnerships = tables["cities"], tables["partnerships"]
+    out += _elements("node", cities, node_fields, ("id", cities.column("city_id")))
+    out += _elements("edge", partnerships, edge_fields, ("id", partnerships.column("partnership_id")),
+                     ("source", partnerships.column("city_a_id")), ("target", partnerships.column("city_b_id")))
     out.append("</graph>\n</graphml>\n")
     path.write_text("".join(out), encoding="utf-8")
 
 
-def _elements(out: list[str], tag: str, table: pa.Table, fields: list[dict], identify) -> None:
-    for r in table.to_pylist():
-        out.append(f"<{tag} {identify(r)}>")
-        for f in fields:
-            value = r.get(f["name"])
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                value = "true" if value else "false"
-            elif isinstance(value, list):
-                value = ";".join(map(str, value))
-            out.append(f'<data key="{tag[0]}_{f["name"]}">{escape(str(value))}</data>')
-        out.append(f"</{tag}>\n")
+def _elements(tag: str, table: pa.Table, fields: list[dict], *identity: tuple[str, pa.ChunkedArray]) -> list[str]:
+    """One element per row, built column by column in Arrow: its identifying attributes, then a ``<data>`` per
+    present value (booleans as true/false, lists joined by ';'), every value escaped."""
+    join = pc.binary_join_element_wise
+    parts = [f"<{tag}"]
+    for attribute, column in identity:
+        parts += [f' {attribute}="', _escaped(column), '"']
+    parts.append(">")
+    for f in fields:
+        column = table.column(f["name"])
+        if pa.types.is_list(column.type):
+            column = pc.binary_join(column, ";")
+        data = join(f'<data key="{tag[0]}_{f["name"]}">', _escaped(column), "</data>", "")
+        parts.append(pc.fill_null(data, ""))
+    parts.append(f"</{tag}>\n")
+    return join(*parts, "").to_pylist()
+
+
+def _escaped(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text as XML takes it in content and in a double-quoted attribute."""
+    text = pc.cast(column, pa.string())
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
+        text = pc.replace_substring(text, char, entity)
+    return text
 
 
 WRITERS = {"cities-geoparquet": write_geoparquet, "network-graphml": write_graphml}
