@@ -1,4 +1,4 @@
-"""The ``twindata`` command: run, snapshot, validate, diff, versions, asof. Argument parsing and printing only; the
+"""The ``twindata`` command: run, snapshot, validate, diff, versions, asof, partners, registry. Argument parsing and printing only; the
 work is in the library, and every flag is a field of ``twindata.settings.Settings``.
 
 Every user error prints one line to stderr and exits 1, without a traceback.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import time
 from datetime import UTC
@@ -45,25 +46,31 @@ def main(argv: list[str] | None = None) -> int:
     snap.add_argument("--contact", help="contact (URL or e-mail) for the User-Agent (or TWINDATA_CONTACT)")
 
     validate = sub.add_parser("validate", help="recompute every checksum of a release and check every row")
-    validate.add_argument("release", type=Path, help="a release folder (releases/<package>/<version>)")
+    validate.add_argument("release", nargs="?", help=f"{RELEASE_HELP} (default: the latest under --out)")
+    _package_options(validate)
     validate.add_argument("--checksums-only", action="store_true", help="only recompute the checksums")
     validate.add_argument("--reference", action="store_true",
                           help="also validate with frictionless-py, and fail if its findings differ from the fast checks'")
 
     compare = sub.add_parser("diff", help="what changed between two releases: rows added, removed, changed; schemas")
-    compare.add_argument("old", help="a release folder, or a version under --out")
-    compare.add_argument("new", help="a release folder, or a version under --out")
-    compare.add_argument("--out", type=Path, default=Path("releases"), help="where versions are looked up")
+    compare.add_argument("old", help=RELEASE_HELP)
+    compare.add_argument("new", help=RELEASE_HELP)
+    _package_options(compare)
     compare.add_argument("--json", action="store_true", help="print changes.json-style JSON instead of Markdown")
 
     versions = sub.add_parser("versions", help="list the published releases")
-    versions.add_argument("--out", type=Path, default=Path("releases"))
+    _package_options(versions)
 
     asof = sub.add_parser("asof", help="which partnerships were in force on a day, from a published release")
     asof.add_argument("date", help="the day, YYYY-MM-DD")
-    asof.add_argument("--city", help="only this city's partnerships (its city_id: a QID such as Q1295)")
-    asof.add_argument("--release", type=Path, help="a release folder (default: the latest release under --out)")
-    asof.add_argument("--out", type=Path, default=Path("releases"), help="where releases are looked up")
+    asof.add_argument("--city", help="only this city's partnerships: its name (Dortmund), city_id or QID (Q1295)")
+    asof.add_argument("--release", help=f"{RELEASE_HELP} (default: the latest under --out)")
+    _package_options(asof)
+
+    partners = sub.add_parser("partners", help="a city's partners, from a published release")
+    partners.add_argument("city", help="the city: its name (Dortmund), city_id or QID (Q1295)")
+    partners.add_argument("--release", help=f"{RELEASE_HELP} (default: the latest under --out)")
+    _package_options(partners)
 
     registry = sub.add_parser("registry", help="start a city's registry, or check one (every problem, one line each)")
     kit = registry.add_subparsers(dest="action", required=True)
@@ -79,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         commands = {"run": _run, "snapshot": _snapshot, "validate": _validate, "diff": _diff, "versions": _versions,
-                    "asof": _asof, "registry": _registry}
+                    "asof": _asof, "partners": _partners, "registry": _registry}
         return commands[args.command](args)
     except GateError as exc:
         for err in exc.errors[:50]:
@@ -89,12 +96,30 @@ def main(argv: list[str] | None = None) -> int:
     except TwindataError as exc:
         print(f"twindata: {escape_controls(str(exc))}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader stopped reading (| head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:  # a folder not writable, a disk full: the system's own words, in one line
         print(f"twindata: {escape_controls(str(exc.filename or ''))}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("twindata: interrupted; nothing was published", file=sys.stderr)
         return 130
+
+
+RELEASE_HELP = "a release folder, a package or releases folder (its latest release) or a version (x.y.z) under --out"
+
+
+def _package_options(command) -> None:
+    command.add_argument("--package", help="the package, where --out holds several (dortmund-twinning, or dortmund; "
+                                           "world)")
+    command.add_argument("--out", type=Path, default=Path("releases"), help="the releases folder (default: ./releases)")
+
+
+def _release(spec, args) -> Path:
+    from twindata.read.locate import find_release
+
+    return find_release(spec, args.out, args.package)
 
 
 def escape_controls(text: str) -> str:
@@ -187,8 +212,7 @@ def _validate(args) -> int:
     from twindata.checks.reference import finding
     from twindata.publish.verify import verify_checksums, verify_rows, verify_rows_frictionless
 
-    if not (args.release / "datapackage.json").is_file():
-        raise TwindataError(f"{args.release}: not a release folder (no datapackage.json)")
+    args.release = _release(args.release, args)
     timings = []
     started = time.perf_counter()
     problems = verify_checksums(args.release)
@@ -219,23 +243,6 @@ def _validate(args) -> int:
     return 0
 
 
-def _release_folder(name: str, out: Path) -> Path:
-    """A release named by its folder, or by its version under ``out`` (in the one package that has it)."""
-    path = Path(name)
-    if (path / "datapackage.json").is_file():
-        return path
-    from twindata.publish.versioning import is_version
-
-    if not is_version(name):
-        raise TwindataError(f"{name}: neither a release folder nor a version number (x.y.z)")
-    found = sorted(p / name / "datapackage.json" for p in out.iterdir() if (p / name / "datapackage.json").is_file()) \
-        if out.is_dir() else []
-    if len(found) != 1:
-        where = "no package" if not found else f"{len(found)} packages"
-        raise TwindataError(f"{name}: not a release folder, and {where} in {out} has version {name}")
-    return found[0].parent
-
-
 def _diff(args) -> int:
     import json
 
@@ -243,7 +250,7 @@ def _diff(args) -> int:
     from twindata.contract.files import read_descriptor
     from twindata.publish import diff, versioning
 
-    old, new = _release_folder(args.old, args.out), _release_folder(args.new, args.out)
+    old, new = _release(args.old, args), _release(args.new, args)
     names = [read_descriptor(f).get("name") for f in (old, new)]
     if names[0] != names[1]:
         raise TwindataError(f"{old} is package {names[0]!r}, {new} is package {names[1]!r}: a diff compares two "
@@ -267,7 +274,11 @@ def _versions(args) -> int:
 
     if not args.out.is_dir():
         raise TwindataError(f"{args.out}: no such releases folder")
+    from twindata.read.locate import pick_package
+
     packages = sorted(p for p in args.out.glob("*/versions.json"))
+    if args.package is not None:
+        packages = [pick_package(args.out, args.package) / "versions.json"]
     if not packages:
         print(f"no releases in {args.out}")
         return 0
@@ -279,20 +290,6 @@ def _versions(args) -> int:
     return 0
 
 
-def _latest_release(out: Path) -> Path:
-    """The latest release of the one package under ``out``."""
-    from twindata.publish.staging import read_versions
-
-    packages = sorted(p.parent for p in out.glob("*/versions.json")) if out.is_dir() else []
-    if len(packages) != 1:
-        raise TwindataError(f"{out}: {'no package' if not packages else f'{len(packages)} packages'} found; "
-                            "name the release folder with --release")
-    versions = read_versions(packages[0])
-    if not versions.get("latest"):
-        raise TwindataError(f"{packages[0]}: no published version")
-    return packages[0] / versions["latest"]
-
-
 def _asof(args) -> int:
     from datetime import date
 
@@ -302,17 +299,46 @@ def _asof(args) -> int:
         day = date.fromisoformat(args.date)
     except ValueError:
         raise TwindataError(f"date {args.date!r}: not a day in the form YYYY-MM-DD") from None
-    release = args.release or _latest_release(args.out)
-    rows = asof(release, day, args.city)
+    release = _release(args.release, args)
+    city = _city(release, args.city) if args.city else None
+    rows = asof(release, day, city)
     certain = rows[rows["in_force"] == "yes"]
     undetermined = len(rows) - len(certain)
-    print(f"In force on {day.isoformat()}" + (f" for {args.city}" if args.city else "") + f" ({release}): {len(certain)}"
+    print(f"In force on {day.isoformat()}" + (f" for {city}" if city else "") + f" ({release}): {len(certain)}"
           + (f" (and {undetermined} undetermined)" if undetermined else ""))
     for r in rows.to_dict("records"):
         years = f"{_text(r['start_year'])}–{_text(r['end_year'])}"
         mark = "" if r["in_force"] == "yes" else "  [undetermined: the dates do not say]"
         print(f"  {r['city_a_name']} – {r['city_b_name']}: {r['type']} {years}, {_text(r['status_on_day'], 'status unknown')}, "
               f"{r['confidence']}  ({r['partnership_id']}){mark}")
+    return 0
+
+
+def _city(release: Path, query: str) -> str:
+    from twindata.read.asof import read_tables
+    from twindata.read.locate import find_city
+
+    return find_city(read_tables(release, "cities")["cities"], query, release)
+
+
+def _partners(args) -> int:
+    import twindata
+
+    release = _release(args.release, args)
+    city = _city(release, args.city)
+    rows = twindata.load("partnerships", release=release, with_cities=True)
+    rows = rows[(rows["city_a_id"] == city) | (rows["city_b_id"] == city)]
+    home = rows["city_a_name"].where(rows["city_a_id"] == city, rows["city_b_name"]).iloc[0] if len(rows) else city
+    print(f"Partners of {home} ({city}) in {release}: {len(set(rows['city_a_id']) | set(rows['city_b_id'])) - 1 if len(rows) else 0} "
+          f"cities, {len(rows)} partnerships (each phase and kind a row)")
+    for r in rows.sort_values(["start_year", "partnership_id"], na_position="last").to_dict("records"):
+        side = "b" if r["city_a_id"] == city else "a"
+        local = f" ({r[f'city_{side}_local_name']})" if _text(r[f"city_{side}_local_name"]) else ""
+        status = _text(r["status"])
+        since = f" since {_text(r['status_since_year'])}" if status and status != "active" and _text(r["status_since_year"]) else ""
+        print(f"  {_text(r['start_year'], '    ')}–{_text(r['end_year'], '    ')}  {_text(r[f'city_{side}_name'])}{local} "
+              f"[{_text(r[f'city_{side}_country_code'], '?')}]: {r['type'].replace('_', ' ')}"
+              f"{', ' + status + since if status else ''}, {r['confidence']}  {_text(r['source_url'])}")
     return 0
 
 

@@ -56,19 +56,12 @@ def load(table: str, release: str | Path = "releases", version: str = "latest", 
 def _package_folder(release: str | Path, package: str | None) -> str:
     """A local releases folder (holding ``<package>/versions.json``) as the package folder it means: ``package``'s,
     or its only one; anything else as given."""
+    from twindata.read.locate import pick_package
+
     where, local = str(release), Path(release)
     if "://" in where or not local.is_dir() or any((local / f).is_file() for f in ("datapackage.json", "versions.json")):
         return where
-    found = sorted(p.parent.name for p in Path(where).glob("*/versions.json"))
-    if package is not None:
-        named = [p for p in found if p in (package, f"{package}-twinning")]
-        if not named:
-            raise TwindataError(f"{where}: no package {package!r} (packages: {', '.join(found) or 'none'})")
-        return str(Path(where) / named[0])
-    if len(found) != 1:
-        raise TwindataError(f"{where}: {len(found) or 'no'} packages ({', '.join(found)}); name one with package="
-                            if found else f"{where}: no package here (no <package>/versions.json)")
-    return str(Path(where) / found[0])
+    return str(pick_package(local, package, hint="package="))
 
 
 def _table(base: str, descriptor: dict, table: str, format: str) -> pd.DataFrame:
