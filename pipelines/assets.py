@@ -25,12 +25,13 @@ from dagster import (
     multi_asset,
 )
 
-from pipelines import checks
-from pipelines.resources import TwindataRun, TwindataSettings
 from twindata import packages
 from twindata.checks import gate
 from twindata.contract import schema
 from twindata.packages import Package
+
+from . import checks
+from .resources import TwindataRun, TwindataSettings
 
 TABLES = [t for t in schema.published_tables() if t != "redirects"]  # redirects follow from the previous release
 for _table in schema.published_tables():  # a schema the compiled checks cannot hold stops the code location loading

@@ -5,7 +5,9 @@
 - ``<prefix>weekly_release``: a weekly live refresh (Mondays, the city package at 04:00 UTC, the world at 05:00); it
   needs a contact for Wikimedia's User-Agent policy and skips, naming the setting, without one. Starts switched off.
 - ``<prefix>registry_changed``: a run when the registry the settings name changes (its sha256 in the cursor; the
-  first evaluation only records it). Starts switched off.
+  first evaluation only records it). It watches ``TWINDATA_REGISTRY`` (the world's: every bundled registry and
+  ``TWINDATA_REGISTRIES``), by default the registry installed with twindata, which changes only with an upgrade; its
+  runs take the settings' mode, replaying the bundled snapshot unless ``TWINDATA_LIVE`` is set. Starts switched off.
 """
 
 from dagster import (
@@ -21,10 +23,11 @@ from dagster import (
     sensor,
 )
 
-from pipelines.assets import key, partitioned
-from pipelines.resources import TwindataSettings
 from twindata.packages import Package
 from twindata.sources.registry import registries_digest
+
+from .assets import key, partitioned
+from .resources import TwindataSettings
 
 
 def jobs(package: Package) -> list:
@@ -57,15 +60,20 @@ def registry_changed(package: Package, job):
     @sensor(name=f"{package.prefix}registry_changed", job=job, minimum_interval_seconds=60,
             default_status=DefaultSensorStatus.STOPPED,
             description=f"Runs the {package.name} package's release job when registry.json or a registry CSV "
-                        "changes (the world's: of any registry, or a registry added or removed).")
+                        "changes (the world's: of any registry, or a registry added or removed). Watches the registry "
+                        "the settings name (TWINDATA_REGISTRY; by default the one installed with twindata, which "
+                        "changes only with an upgrade); its runs replay the bundled snapshot unless the settings say "
+                        "live (TWINDATA_LIVE=1 with TWINDATA_CONTACT).")
     def _changed(context: SensorEvaluationContext, settings: TwindataSettings):
         given = settings.settings()
-        digest = registries_digest(given.world_registry_paths() if package.name == "world" else [given.registry_path()])
+        watched = given.world_registry_paths() if package.name == "world" else [given.registry_path()]
+        digest = registries_digest(watched)
+        where = str(watched[0]) if len(watched) == 1 else f"{len(watched)} registries"
         if context.cursor is None:
             context.update_cursor(digest)
-            return SkipReason(f"first look at the registry (sha256 {digest[:12]}); a run starts when it changes")
+            return SkipReason(f"first look at {where} (sha256 {digest[:12]}); a run starts when it changes")
         if digest == context.cursor:
-            return SkipReason(f"registry unchanged (sha256 {digest[:12]})")
+            return SkipReason(f"{where} unchanged (sha256 {digest[:12]})")
         context.update_cursor(digest)
         return RunRequest(tags={"twindata/registry_sha256": digest})  # no run key: a registry changed back runs again
 

@@ -8,10 +8,11 @@ instance's concurrency settings: ``dagster.yaml`` ``concurrency: pools: default_
 
 from dagster import Definitions, in_process_executor
 
-from pipelines import automation
-from pipelines.assets import package_assets
-from pipelines.resources import TwindataRun, TwindataSettings
 from twindata.packages import PACKAGES
+
+from . import automation
+from .assets import package_assets
+from .resources import TwindataRun, TwindataSettings
 
 HOURS = {"registry": 4, "world": 5}  # the weekly refreshes, an hour apart
 

@@ -48,8 +48,9 @@ def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subproc
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
-    """Live runs in tests keep their incremental cache in the test's own folder."""
+    """Live runs in tests keep their incremental cache, and every run its publishing locks, in the test's own folder."""
     monkeypatch.setenv("TWINDATA_CACHE_DIR", str(tmp_path / "twindata-cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 def write_registry(folder: Path, name: str, city_ids: list[str], licence: str, **tables: list[dict]) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -118,7 +119,8 @@ def test_both_releases_are_byte_for_byte_those_of_before_the_split(shared_releas
 
 @pytest.mark.slow
 def test_dagster_loads_the_definitions_from_an_installed_wheel(tmp_path):
-    """The wheel carries the library, its templates and bundled data, and ``pipelines``: Dagster validates the code
+    """The wheel carries the library, its templates and bundled data, and the orchestration package under a name of
+    its own (``twindata_pipelines``, no top-level ``pipelines``) with its workspace.yaml: Dagster validates the code
     location from it alone (the checkout is not on the path)."""
     import subprocess
     import sys
@@ -129,17 +131,51 @@ def test_dagster_loads_the_definitions_from_an_installed_wheel(tmp_path):
                     "-w", str(tmp_path / "dist")], check=True, capture_output=True)
     [wheel] = (tmp_path / "dist").glob("twindata-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "twindata/publish/templates/landing.html" in names and "pipelines/definitions.py" in names
+    assert "twindata/publish/templates/landing.html" in names and "twindata_pipelines/definitions.py" in names
+    assert "twindata_pipelines/workspace.yaml" in names and not any(n.startswith("pipelines/") for n in names)
     assert "twindata/_bundled/schemas/partnerships.json" in names
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
+    assert "Requires-Python: >=3.11" in metadata and "Classifier: Programming Language :: Python :: 3.11" in metadata
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(tmp_path / "site"),
                     str(wheel)], check=True, capture_output=True)
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path / "site"), "HOME": str(tmp_path)}
-    where = subprocess.run([sys.executable, "-c", "import twindata, pipelines; print(twindata.__file__, pipelines.__file__)"],
+    where = subprocess.run([sys.executable, "-c", "import twindata, twindata_pipelines; "
+                            "print(twindata.__file__, twindata_pipelines.__file__)"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
     assert where.count(str(tmp_path / "site")) == 2
-    done = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-m", "pipelines.definitions"],
+    workspace = subprocess.run([sys.executable, "-m", "twindata_pipelines"], cwd=tmp_path, env=env,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    assert workspace == str(tmp_path / "site" / "twindata_pipelines" / "workspace.yaml")
+    done = subprocess.run([sys.executable, "-m", "dagster", "definitions", "validate", "-w", workspace],
                           cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0 and "Validation successful" in done.stdout + done.stderr, done.stderr[-2000:]
+
+
+def test_an_older_python_is_told_which_python_twindata_needs():
+    import subprocess
+    import sys
+
+    backend = LIBRARY.parents[1] / "tools" / "build_backend"
+    done = subprocess.run([sys.executable, "-c", f"import sys; sys.version_info = (3, 10, 13, 'final', 0); "
+                           f"sys.path.insert(0, {str(backend)!r}); import twindata_build"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.startswith("twindata needs Python >= 3.11;"), done.stderr
+    assert subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(backend)!r}); "
+                           "import twindata_build; twindata_build.build_wheel"], capture_output=True).returncode == 0
+
+
+def test_the_shipped_instance_turns_telemetry_off_and_keeps_wdqs_to_one_query(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(LIBRARY.parents[1] / "dagster-home" / "dagster.yaml", home / "dagster.yaml")
+    done = subprocess.run([sys.executable, "-m", "dagster", "instance", "info"], capture_output=True, text=True,
+                          env={**os.environ, "DAGSTER_HOME": str(home)}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "telemetry:\n  enabled: false" in done.stdout and "default_limit: 1" in done.stdout
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,9 @@ def test_sensor_starts_a_run_only_when_the_registry_changes(registry_copy, packa
     assert not first.run_requests and first.cursor and "first look" in first.skip_message
     same = tick(first.cursor)
     assert not same.run_requests and "unchanged" in same.skip_message
+    if package.name != "world":  # the city's sensor names the folder it watches
+        assert str(registry_copy) in first.skip_message and str(registry_copy) in same.skip_message
+    assert "TWINDATA_REGISTRY" in sensor.description and "replay the bundled snapshot" in sensor.description
     replace_in(registry_copy / "partnerships.csv", "Twinning signed 2 June 2014.", "Twinning signed on 2 June 2014.")
     changed = tick(first.cursor)
     assert changed.run_requests and changed.cursor != first.cursor

@@ -21,6 +21,7 @@ from twindata.contract.errors import TwindataError
 from twindata.contract.tables import csv_bytes
 from twindata.packages import run_configured as run
 from twindata.publish import diff, release, versioning
+from twindata.publish.staging import lock_path
 from twindata.publish.verify import verify_release
 from twindata.settings import load_settings
 
@@ -179,10 +180,15 @@ def test_two_runs_at_once_publish_one_release(tmp_path):
 def test_a_run_that_cannot_get_the_lock_refuses_clearly(first, monkeypatch, registry_copy):
     monkeypatch.setenv("TWINDATA_LOCK_TIMEOUT", "0.5")
     replace_in(registry_copy / "partnerships.csv", "Twinning signed 2 June 2014.", "Twinning signed on 2 June 2014.")
-    with FileLock(first / PACKAGE / ".lock"):
+    with FileLock(lock_path(first / PACKAGE)):
         result = cli("run", "--registry", str(registry_copy), "--out", str(first))
     assert result.returncode == 1 and "another twindata run is publishing this package" in result.stderr
     assert "Traceback" not in result.stderr and not (first / PACKAGE / "2.0.1").exists()
+
+
+def test_the_published_tree_holds_no_lock_or_hidden_file(first):
+    hidden = [p for p in (first / PACKAGE).rglob(".*")]
+    assert hidden == [] and lock_path(first / PACKAGE).is_file()  # the lock lives in the user's state folder
 
 
 @pytest.mark.parametrize("target", ["CHANGELOG.md", "changes.json", "datapackage.json"])

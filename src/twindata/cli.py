@@ -155,11 +155,16 @@ def _run(args) -> int:
     issues = count_kinds(result.gate.tables["data_issues"].column("kind").to_pylist())
     r = result.requests
     print(f"tables: {counts}")
-    if "wdqs" in r:
+    if "wdqs" in r and not settings.live:
+        print("replayed: the world snapshot's extracts and partitions (no request was made)")
+    elif "wdqs" in r:
         print(f"requests: {r['wdqs']} WDQS ({r['partitions_asked']} partitions asked, {r['partitions_fresh']} fresh)")
-    else:
+    elif settings.live:
         print(f"requests: {r['wikidata']} Wikidata, {r['commons']} Commons ({r['commons_saved']} saved by the cache); "
               f"Wikidata entities re-used unparsed: {r['entities_reused']}")
+    else:
+        print(f"replayed: {r['wikidata']} Wikidata and {r['commons']} Commons answers from the snapshot (no request "
+              "was made)")
     if issues:
         print("data issues: " + ", ".join(f"{n} {k}" for k, n in sorted(issues.items())) + " (see data/data_issues.csv)")
     if p.published:

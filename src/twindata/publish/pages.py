@@ -44,6 +44,11 @@ _SNIPPETS = (  # how to read the release, shown on its page
     ("DuckDB", "SELECT * FROM 'data/partnerships.parquet';\n"
                "-- or: SELECT * FROM read_csv('data/partnerships.csv', header = true);"),
     ("R (arrow)", 'library(arrow)\ndf <- read_parquet("data/partnerships.parquet")'),
+    ("a map (geopandas)", 'import geopandas as gpd\ncities = gpd.read_parquet("data/cities.geo.parquet")  # GeoParquet 1.1, '
+                          'WGS 84\ncities.plot(markersize=1)'),
+    ("a graph (networkx, igraph)", 'import networkx as nx\ng = nx.read_graphml("data/network.graphml")  # or twindata.'
+                                   'load_graph(...)\ntop = sorted(g.degree, key=lambda kv: -kv[1])[:10]\n\n'
+                                   'import igraph as ig\ng = ig.Graph.Read_GraphML("data/network.graphml")'),
 )
 
 

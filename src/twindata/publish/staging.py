@@ -2,6 +2,8 @@
 killed run left behind.
 
 One run at a time holds the package's lock (``filelock``; a second run waits up to the lock timeout, then refuses).
+The lock file lives outside the releases folder (``lock_path``: the user's state folder, named after the package
+folder's real path), so a folder synced to a web server holds only what was published.
 Under the lock, stale staging folders of killed runs are removed and a version that was renamed into place but not
 yet listed in ``versions.json`` is checked and listed. A staging folder sits beside the versions, on the same file
 system, so that the final rename is atomic; it is removed on any failure.
@@ -9,6 +11,8 @@ system, so that the final rename is atomic; it is removed on any failure.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -29,16 +33,18 @@ def package_lock(package_dir: Path, timeout: float, on_wait: Callable[[str], Non
                  base_url: str | None = None) -> Iterator[None]:
     """Hold the package's lock; clean up after killed runs first (``base_url`` as the package page is written)."""
     package_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(package_dir / ".lock")
+    where = lock_path(package_dir)
+    where.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(where)
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        on_wait(f"waiting for another run to finish publishing ({package_dir / '.lock'})")
+        on_wait(f"waiting for another run to finish publishing {package_dir} (lock {where})")
         try:
             lock.acquire(timeout=timeout)
         except Timeout:
-            raise TwindataError(f"{package_dir / '.lock'}: another twindata run is publishing this package; gave up "
-                                f"after {timeout:.0f} s, nothing was written") from None
+            raise TwindataError(f"{package_dir}: another twindata run is publishing this package (lock {where}); gave "
+                                f"up after {timeout:.0f} s, nothing was written") from None
     try:
         for stale in package_dir.glob(f"{STAGING_PREFIX}*"):
             shutil.rmtree(stale, ignore_errors=True)
@@ -48,6 +54,14 @@ def package_lock(package_dir: Path, timeout: float, on_wait: Callable[[str], Non
         yield
     finally:
         lock.release()
+
+
+def lock_path(package_dir: Path) -> Path:
+    """The package's lock file: in the user's state folder ($XDG_STATE_HOME, else ~/.local/state), named after the
+    package folder's real path, so that every run publishing into that folder takes the same lock."""
+    real = str(Path(package_dir).resolve())
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return state / "twindata" / "locks" / f"{Path(real).name}-{hashlib.sha256(real.encode()).hexdigest()[:16]}.lock"
 
 
 @contextmanager
