@@ -61,7 +61,8 @@ def write_registry(folder: Path, name: str, city_ids: list[str], licence: str, *
 
     folder.mkdir(parents=True)
     (folder / "registry.json").write_text(json.dumps({
-        "name": name, "title": f"{name} (test registry)", "city_ids": city_ids, "licenses": [{"name": licence}]}))
+        "name": name, "title": f"{name} (test registry)", "homepage": f"https://example.org/{name}/", "city_ids": city_ids,
+        "licenses": [{"name": licence}]}))
     keys: dict[str, int] = {}
     for row in tables.get("partnerships", []):  # a test's rows keyed as a clerk would: by partner, numbered
         if "phase_id" not in row:

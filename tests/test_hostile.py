@@ -34,7 +34,7 @@ REFUSED = [
     ("partnerships.csv", "Dortmund's oldest partnership", "@SUM(A1)", "note", "formula"),
     ("partnerships.csv", "Dortmund's oldest partnership", "old\x00est", "note", "control character"),
     ("cities.csv", "fr-amiens,Amiens,", "fr-amiens,Ami\u202eens,", "name", "bidirectional"),
-    ("cities.csv", "fr-amiens,Amiens,", "fr-amiens,Ami\tens,", "name", "control character or line break"),
+    ("cities.csv", "fr-amiens,Amiens,", "fr-amiens,Ami\tens,", "name", "U+2029) or line break"),
     ("cities.csv", "fr-amiens,Amiens,", "fr-amiens,Amiens\u200e,", "name", "invisible mark"),
     ("partnerships.csv", "fr-amiens,de-dortmund,", "=HYPERLINK(1),de-dortmund,", "phase_id", "pattern"),
     ("partnerships.csv", "fr-amiens,de-dortmund,", "<b>fr-amiens</b>,de-dortmund,", "phase_id", "pattern"),

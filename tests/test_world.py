@@ -342,7 +342,7 @@ def _scaffold(folder: Path, key: str, name: str, cc: str, qid: str, partner: tup
     """A registry made by ``twindata registry new``, with one partner and one twinning from ``start``."""
     from twindata.scaffold import new_registry
 
-    new_registry(folder, key, name, cc, qid)
+    new_registry(folder, key, name, cc, f"https://example.org/{key}/", qid)
     pkey, pname, pcc, pqid = partner
     with open(folder / "cities.csv", "a", encoding="utf-8") as f:
         f.write(f"{pkey},{pname},,{pcc},{pqid}\r\n")

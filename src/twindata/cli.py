@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("key", help="the registry's key: lower-case words joined by '-' (hamburg); its package is <key>-twinning")
     new.add_argument("--name", required=True, help="the city's name (Hamburg)")
     new.add_argument("--country", required=True, help="the city's ISO 3166-1 alpha-2 code (DE)")
+    new.add_argument("--homepage", required=True,
+                     help="the city's page of its partnerships (https://…), the contact point portals name")
     new.add_argument("--qid", help="the city's Wikidata item (Q1055), where known")
     new.add_argument("--out", type=Path, help="the folder to create (default: registry/<key>)")
     checked = kit.add_parser("check", help="check a registry folder: every problem of every row, one line each")
@@ -179,7 +181,8 @@ def _registry(args) -> int:
     from twindata.sources.registry import check_registry
 
     if args.action == "new":
-        folder = new_registry(args.out or Path("registry") / args.key, args.key, args.name, args.country, args.qid)
+        folder = new_registry(args.out or Path("registry") / args.key, args.key, args.name, args.country, args.homepage,
+                              args.qid)
         print(f"registry {args.key}-twinning -> {folder}: add partners to cities.csv and partnerships.csv, then "
               f"`twindata registry check {folder}`")
         return 0

@@ -17,8 +17,9 @@ from twindata.contract.errors import TwindataError
 from twindata.contract.text import problem
 
 
-def new_registry(folder: Path, key: str, name: str, country: str, qid: str | None = None) -> Path:
-    """Write the scaffold of registry ``<key>-twinning`` for city ``name`` into ``folder`` (new or empty)."""
+def new_registry(folder: Path, key: str, name: str, country: str, homepage: str, qid: str | None = None) -> Path:
+    """Write the scaffold of registry ``<key>-twinning`` for city ``name``, whose partnerships page is ``homepage``,
+    into ``folder`` (new or empty)."""
     tables = schema.registry_tables()
     key_pattern = next(f for f in tables["cities"]["fields"] if f["name"] == "city_id")["constraints"]["pattern"]
     if not re.fullmatch(key_pattern, key or ""):  # the registry's own keys, as registry.json defines them
@@ -28,6 +29,9 @@ def new_registry(folder: Path, key: str, name: str, country: str, qid: str | Non
         raise TwindataError(f"--name {name!r}: {why}")
     if not is_assigned(country or ""):
         raise TwindataError(f"--country {country!r}: not an assigned ISO 3166-1 alpha-2 code (UK is GB)")
+    url = schema.registry_metadata_schema()["properties"]["homepage"]["pattern"]
+    if not re.fullmatch(url, homepage or "") or problem(homepage, False):
+        raise TwindataError(f"--homepage {homepage!r}: not an http(s) URL without spaces, quotes or <>{{}}|\\^`")
     if qid is not None and not identity.QID.fullmatch(qid):
         raise TwindataError(f"--qid {qid!r}: not a Wikidata item id (Q followed by digits)")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
@@ -40,7 +44,7 @@ def new_registry(folder: Path, key: str, name: str, country: str, qid: str | Non
             writer = csv.DictWriter(f, [field["name"] for field in descriptor["fields"]], lineterminator="\r\n")
             writer.writeheader()
             writer.writerows(rows.get(table, []))
-    metadata = {"name": f"{key}-twinning", "title": f"Town twinning of {name}",
+    metadata = {"name": f"{key}-twinning", "title": f"Town twinning of {name}", "homepage": homepage,
                 "description": f"{name}'s partnerships with other cities, as the city's own pages state them.",
                 "city_ids": [city],
                 "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import requests
 from pydantic import Field, ValidationError, field_validator
@@ -19,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from twindata import __version__
 from twindata.contract.bundled import bundled_registries, default_registry, default_snapshot, world_snapshot
 from twindata.contract.errors import TwindataError
+from twindata.contract.text import problem
 
 WIKIDATA_API = "https://www.wikidata.org/w/api.php"
 COMMONS_API = "https://commons.wikimedia.org/w/api.php"
@@ -52,7 +54,7 @@ class Settings(BaseSettings):
     commons_freshness_days: float = Field(7.0, ge=0, description="Days a Commons answer is re-used without asking.")
     world_snapshot: Path | None = Field(None, description="World snapshot folder to read offline (default: the bundled one).")
     wdqs_freshness_days: float = Field(7.0, ge=0, description="Days a stored WDQS partition is re-used without asking.")
-    base_url: str | None = Field(None, pattern=r"^https?://\S+$",
+    base_url: str | None = Field(None,
                                  description="URL the releases folder is served under: DCAT-AP.de download URLs are "
                                              "absolute under it (relative to the package folder without it).")
     lock_timeout: float = Field(600.0, ge=0, description="Seconds a run waits for another run publishing the package.")
@@ -60,9 +62,27 @@ class Settings(BaseSettings):
     @field_validator("contact")
     @classmethod
     def _one_line(cls, value: str) -> str:
-        if any(c in value for c in "\r\n\0"):
-            raise ValueError("must be one line")
+        if problem(value):
+            raise ValueError(problem(value))
         return value.strip()
+
+    @field_validator("base_url")
+    @classmethod
+    def _public_base(cls, value: str | None) -> str | None:
+        """An http(s) URL of a folder, as every published download URL starts with it: no credentials, query or
+        fragment, no '..' step, none of the characters an IRI may not hold."""
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        why = problem(value) or (
+            "must be an http(s) URL" if parts.scheme not in ("http", "https") or not parts.hostname else
+            "must not hold a user name or password (they would be published)" if "@" in parts.netloc else
+            "must not have a query or fragment" if parts.query or parts.fragment or "?" in value or "#" in value else
+            "must not step up a folder ('..')" if ".." in parts.path.split("/") else
+            "must not hold spaces, quotes or <>{}|\\^`" if any(c in value for c in ' "<>{}|\\^`\'') else None)
+        if why:
+            raise ValueError(why)
+        return value
 
     def registry_path(self) -> Path:
         return self.registry or default_registry()

@@ -1,5 +1,6 @@
-"""Licences of pictures: SPDX ids of Commons licence short names, which licences are free, and the attribution line
-a reuser copies. The policy that only freely licensed pictures are published is
+"""Licences: the licences a package may be published under (``PACKAGE_LICENCES``: its SPDX id, the dcat-ap.de licence
+IRI portals know it by and the title CKAN's licence register matches), and of pictures: SPDX ids of Commons licence
+short names, which licences are free, and the attribution line a reuser copies. The policy that only freely licensed pictures are published is
 ``twindata.checks.policies.FreeLicences``, which the validation gate runs beside the Table Schemas.
 """
 
@@ -8,6 +9,15 @@ from __future__ import annotations
 import re
 
 from twindata.contract.text import web_url
+
+PACKAGE_LICENCES = {  # SPDX id -> (dcat-ap.de licence IRI, the title CKAN's licence register matches)
+    "CC-BY-4.0": ("http://dcat-ap.de/def/licenses/cc-by/4.0", "Creative Commons Attribution"),
+    "CC-BY-SA-4.0": ("http://dcat-ap.de/def/licenses/cc-by-sa/4.0", "Creative Commons Attribution Share-Alike"),
+    "CC0-1.0": ("http://dcat-ap.de/def/licenses/cc-zero", "Creative Commons CCZero"),
+    "DL-DE-BY-2.0": ("http://dcat-ap.de/def/licenses/dl-by-de/2.0", "Datenlizenz Deutschland Namensnennung 2.0"),
+    "DL-DE-ZERO-2.0": ("http://dcat-ap.de/def/licenses/dl-zero-de/2.0", "Datenlizenz Deutschland Zero 2.0"),
+    "ODbL-1.0": ("http://dcat-ap.de/def/licenses/odbl", "Open Data Commons Open Database License (ODbL)"),
+}
 
 # Commons licence short names -> SPDX ids, where the version (and port) is explicit.
 _SPDX = re.compile(r"^CC (BY(?:-SA|-NC|-ND|-NC-SA|-NC-ND)?) (\d\.\d)(?: ([a-z]{2}))?$", re.I)

@@ -3,8 +3,9 @@ cell from acting on whoever opens the file.
 
 - **Unicode NFC.** Text enters normalised to NFC (``nfc``, applied by the sources and the registry reader), so that
   two spellings of one name, or two look-alike keys, are one value (and a duplicate key is a duplicate).
-- **No control characters** (C0, DEL): a line break or tab only in prose fields (``"twindata:text": "prose"`` in the
-  Table Schema: notes, captions, reasons).
+- **No control characters** (C0, DEL, C1, and the Unicode line and paragraph separators U+2028/U+2029, which YAML
+  and JavaScript read as line breaks): a line break or tab only in prose fields (``"twindata:text": "prose"`` in the
+  Table Schema: notes, captions, reasons); no lone surrogate anywhere (it cannot be written as UTF-8).
 - **No bidirectional embedding, override or isolate controls** (U+202A–U+202E, U+2066–U+2069): they reorder what a
   reader sees. Right-to-left letters are text, published byte for byte.
 - **No invisible marks** (``INVISIBLE``: the direction marks U+200E, U+200F, U+061C, the zero-width space U+200B,
@@ -27,8 +28,9 @@ import unicodedata
 from datetime import UTC, datetime
 from functools import cache
 
-_CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f]"
-_LINE_CONTROLS = r"[\x00-\x1f\x7f]"
+_C1 = "".join(map(chr, range(0x7F, 0xA0))) + "\u2028\u2029"  # DEL, C1 and the separators, as characters (RE2 too)
+_CONTROLS = r"[\x00-\x08\x0b-\x1f" + _C1 + "]"
+_LINE_CONTROLS = r"[\x00-\x1f" + _C1 + "]"
 _BIDI_CHARS = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
 _BIDI = "[" + "".join(sorted(_BIDI_CHARS)) + "]"  # the characters themselves: RE2 and Python's re read the class alike
 INVISIBLE = frozenset("\u200b\u200e\u200f\u061c\u2060\ufeff")
@@ -56,7 +58,8 @@ def utc_stamp(moment: datetime | None = None) -> str:
 def rules(prose: bool) -> tuple[tuple[str, str], ...]:
     """(pattern, reason) of each rule; prose may hold line breaks and tabs."""
     return ((_CONTROLS if prose else _LINE_CONTROLS,
-             "holds a control character" + ("" if prose else " or line break")),) + _REASONS
+             "holds a control character (C0, DEL, C1 or U+2028/U+2029)" + ("" if prose else " or line break")),
+            ) + _REASONS
 
 
 def nfc(value):
@@ -71,7 +74,12 @@ def visible(value):
 
 def problem(value: str, prose: bool = False) -> str | None:
     """Why one text value breaks the rules, or None (the same patterns, for values read one at a time)."""
+    if _SURROGATE.search(value):
+        return "holds a lone surrogate (U+D800–U+DFFF), which no UTF-8 file can hold"
     return next((reason for pattern, reason in rules(prose) if _compiled(pattern).search(value)), None)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @cache
@@ -92,7 +100,7 @@ def escape_controls(text: str) -> str:
     """Control characters (C0, DEL, C1: terminal escape sequences among them), bidi controls and invisible marks as
     \\uXXXX."""
     return "".join(f"\\u{ord(c):04x}" if ord(c) < 32 or 127 <= ord(c) < 160 or c in _BIDI_CHARS or c in INVISIBLE
-                   else c for c in text)
+                   or c in "\u2028\u2029" or 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
 
 
 _WEB = re.compile(r"^https?://\S+$")

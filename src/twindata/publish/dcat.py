@@ -25,6 +25,8 @@ import json
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
+from twindata.contract.licences import PACKAGE_LICENCES
+
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # DCAT 3 (rdflib's closed namespace lacks hasVersion and version)
 DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -33,12 +35,7 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 MEDIA_TYPE = "https://www.iana.org/assignments/media-types/"
 THEME = URIRef("http://publications.europa.eu/resource/authority/data-theme/GOVE")  # government and public sector
-LICENCES = {"CC-BY-4.0": "http://dcat-ap.de/def/licenses/cc-by/4.0",
-            "CC-BY-SA-4.0": "http://dcat-ap.de/def/licenses/cc-by-sa/4.0",
-            "CC0-1.0": "http://dcat-ap.de/def/licenses/cc-zero"}
 GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/"
-LICENCE_TITLES = {"CC-BY-4.0": "Creative Commons Attribution", "CC-BY-SA-4.0": "Creative Commons Attribution Share-Alike",
-                  "CC0-1.0": "Creative Commons CCZero"}  # the titles CKAN's licence register matches a licence by
 LANGUAGE = URIRef("http://publications.europa.eu/resource/authority/language/ENG")  # of the metadata and columns
 IRREGULAR = URIRef("http://publications.europa.eu/resource/authority/frequency/IRREG")  # a release when data change
 OWL_VERSION = URIRef("http://www.w3.org/2002/07/owl#versionInfo")  # what DCAT-AP 2 readers take the version from
@@ -155,10 +152,11 @@ def _distribution(g: Graph, package: dict, version: dict, f: dict, iri: _Place) 
     g.add((node, DCAT.downloadURL, url))
     g.add((node, DCTERMS.format, URIRef(FILE_TYPE + file_type)))
     g.add((node, DCAT.mediaType, URIRef(MEDIA_TYPE + media)))
-    licence = URIRef(LICENCES[package["licence"]["name"]])
+    iri_of, title = PACKAGE_LICENCES[package["licence"]["name"]]
+    licence = URIRef(iri_of)
     g.add((node, DCTERMS.license, licence))
     g.add((licence, RDF.type, DCTERMS.LicenseDocument))
-    g.add((licence, DCTERMS.title, Literal(LICENCE_TITLES[package["licence"]["name"]])))
+    g.add((licence, DCTERMS.title, Literal(title)))
     if package["licence"].get("attribution"):
         g.add((node, DCATDE.licenseAttributionByText, Literal(package["licence"]["attribution"])))
     g.add((node, DCTERMS.issued, _date_time(version["created"])))

@@ -29,8 +29,9 @@ from twindata.contract.countries import is_assigned
 from twindata.contract.errors import RegistryError, TwindataError
 from twindata.contract.files import read_json, sha256_files
 from twindata.contract.issues import RowError, row_error
+from twindata.contract.licences import PACKAGE_LICENCES
 from twindata.contract.tables import nfc_column
-from twindata.contract.text import nfc, problem, quoted
+from twindata.contract.text import nfc, problem, quoted, short
 from twindata.sources import Claim, Context
 
 TABLES = ("cities", "partnerships", "claims", "images")
@@ -195,6 +196,24 @@ def _check_text(folder: Path, frames: dict[str, pd.DataFrame]):
                     yield RegistryError(str(folder / f"{table}.csv"), f"row {i + 2}", column, quoted(value), why)
 
 
+MAX_METADATA_TEXT = 10_000  # characters of one text of registry.json (a description is a paragraph or two)
+_FIELD_RULES = {"pattern": "not of the form the field takes (an http(s) URL without spaces, quotes or <>{}|\\^`; "
+                           "an e-mail address; a DOI 10.NNNN/…; a key or number as its description says)",
+                "type": "not of the type the field takes (see schemas/registry.json)", "minLength": "must not be empty"}
+
+
+def _strings(node, path: str = ""):
+    """Every text in a JSON value, with its path (title, contact.url, licenses[0].name)."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield from _strings(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _strings(v, f"{path}[{i}]")
+
+
 def _read_metadata(file: Path) -> dict:
     metadata = read_json(file, "registry.json (name, title, city_ids and licenses of the package)")
     validator = jsonschema.Draft202012Validator(schema.registry_metadata_schema())
@@ -204,7 +223,24 @@ def _read_metadata(file: Path) -> dict:
         field = path or (error.message.split("'")[1] if error.validator == "required" else None)
         value = None if error.validator == "required" else error.instance
         message = "required and missing" if error.validator == "required" else error.message
-        raise RegistryError(str(file), "package", field, value, message)
+        if error.validator == "anyOf" and not error.absolute_path:  # the package's own anyOf: homepage or contact
+            field, value, message = "contact", None, ("required where homepage is not given: portals name a contact "
+                                                      "point with a URL or e-mail")
+        elif error.validator in ("pattern", "type", "minLength"):
+            value, message = error.instance, _FIELD_RULES.get(error.validator, error.message)
+        raise RegistryError(str(file), "package", field, quoted(short(value)) if isinstance(value, str) else value,
+                            message)
+    for path, value in _strings(metadata):
+        why = problem(value, prose=path.endswith(("description", "description_de")))
+        if why is None and len(value) > MAX_METADATA_TEXT:
+            why = f"is {len(value):,} characters long; at most {MAX_METADATA_TEXT:,}"
+        if why:
+            raise RegistryError(str(file), "package", path, quoted(short(value)), why)
+    for i, licence in enumerate(metadata["licenses"]):
+        if licence.get("name") not in PACKAGE_LICENCES:
+            raise RegistryError(str(file), "package", f"licenses[{i}].name", licence.get("name"),
+                                f"a package is published under one of {', '.join(PACKAGE_LICENCES)} (their SPDX ids), "
+                                "which portals know")
     if not PACKAGE_NAME.fullmatch(metadata["name"]):  # JSON Schema's '$' lets a trailing line break through
         raise RegistryError(str(file), "package", "name", metadata["name"],
                             "must be lower-case letters, digits, '.', '_' or '-', at most 100, starting with a letter "
