@@ -114,3 +114,24 @@ def test_a_base_url_that_would_publish_wrong_or_secret_urls_is_one_line(tmp_path
     assert done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "base_url" in done.stderr.lower() and why in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_formula_or_nul_name_in_the_world_inputs_holds_its_row_back_not_the_release(tmp_path):
+    from twindata.checks.gate import run_gate
+    from twindata.contract.tables import CoreTables
+
+    from test_world import reconcile, statement
+
+    rows = [statement((None, "=HYPERLINK(\"http://x\")", "DE"), ("Q20", "Bb", "FR")),  # a label-only Wikidata row
+            statement((None, "Nul\x00town", "DE"), ("Q40", "Dd", "FR")),
+            statement(("Q50", "Ee", "DE"), ("Q60", "Ff", "FR"))]
+    pairs = '"=cmd|\' /C calc\'!A0",Germany,Bergen,Norway\nOslo,Norway,"Rhe\u202eims",France\nAarhus,Denmark,Turku,Finland\n'
+    frames, issues = reconcile(tmp_path, rows, pairs)
+    from twindata.contract.issues import Issues
+
+    gated = run_gate(CoreTables(frames, Issues()))  # the release is not blocked: the gate passes
+    names = gated.tables["cities"].column("name").to_pylist()
+    assert "Ee" in names and "Aarhus" in names
+    assert not any(n.startswith(("=", "+", "-", "@")) or "\x00" in n or "\u202e" in n for n in names)
+    held = issues[issues.kind == "quarantined_row"]
+    assert len(held) == 4 and set(held.source) == {"wikidata", "wikipedia"}

@@ -106,6 +106,9 @@ def check_descriptor(descriptor, where: str) -> dict:
     for i, r in enumerate(resources):
         if not isinstance(r, dict) or not all(isinstance(r.get(k), str) for k in ("name", "path", "format", "hash")):
             raise TwindataError(f"{where}: resource {i} needs name, path, format and hash as text")
+        if not SHA256.fullmatch(r["hash"]):
+            raise TwindataError(f"{where}: resource {r['name']!r}: hash {r['hash'][:80]!r} is not 'sha256:' and 64 hex "
+                                "digits; a file without its checksum is not read")
         if not safe_path(r["path"]):
             raise TwindataError(f"{where}: resource {r['name']!r}: path {r['path']!r} leaves the release folder")
         if r.get("type") == "file":  # a view (GeoParquet, GraphML): its bytes are checked, it has no Table Schema
@@ -117,6 +120,7 @@ def check_descriptor(descriptor, where: str) -> dict:
     return descriptor
 
 
+SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 SAFE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
 
 

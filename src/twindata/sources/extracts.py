@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from twindata.checks.compiled import compile_schema
+from twindata.checks.policies import TextRules
 from twindata.checks.validator import check, read_text
 from twindata.contract.errors import SourceError
 from twindata.contract.files import inside, read_json, sha256_file
@@ -90,10 +91,12 @@ def read_rows(folder: Path, entries: list[dict], table: str, issues: Issues) -> 
     if not texts:
         return []
     whole = pa.concat_tables(texts)  # invisible marks out, in one pass over every file
-    checked = check(compiled, pa.table({c: visible_column(whole.column(c)) for c in whole.column_names}), typed=True)
+    whole = pa.table({c: visible_column(whole.column(c)) for c in whole.column_names})
+    checked = check(compiled, whole, typed=True)
     bad = {}
-    for e in checked.errors:
-        bad.setdefault(e.row - 2, e)
+    texts_only = whole.select([f["name"] for f in compiled.fields if f["type"] == "string"])  # the cells that are text
+    for e in sorted(checked.errors + TextRules().check(texts_only, table), key=lambda e: e.row):  # a formula, control
+        bad.setdefault(e.row - 2, e)  # or bidi character holds its row back, as a broken type does, not the release
     source = "wikipedia" if table == PAIRS else "wikidata"
     names = compiled.names
     rows = []

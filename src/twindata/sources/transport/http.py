@@ -8,12 +8,10 @@ client code and the same parsers run on both; only the transport differs. Parsin
 from __future__ import annotations
 
 import random
-import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,12 +20,13 @@ from urllib3.util.retry import Retry
 
 from twindata.contract.errors import SourceError, TwindataError
 from twindata.settings import Settings
+from twindata.sources.transport.bounded import bounded_get
 from twindata.sources.transport.snapshots import Recorder, Snapshot, SnapshotAdapter, SnapshotMiss
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_ANSWER_BYTES = 256 << 20  # a decoded answer larger than this is refused (a gzip bomb inflates no further)
 ANSWER_TIMEOUTS = 4  # the whole answer within this many times the timeout, however slowly it arrives
-MAX_REDIRECTS = 5
+MAX_RETRY_AFTER = 300  # seconds: a server asking a longer wait (Retry-After) ends the run instead of stalling it
 
 
 class PoliteRetry(Retry):
@@ -39,6 +38,15 @@ class PoliteRetry(Retry):
         if wait == 0 and self.history:
             wait = self.backoff_factor + random.random() * self.backoff_jitter
         return wait
+
+    def sleep_for_retry(self, response=None) -> bool:
+        """Wait as the server asks (Retry-After, seconds or a date), but never longer than ``MAX_RETRY_AFTER``: a
+        longer wait ends the request in one line instead of stalling a run for an hour or a year."""
+        wait = self.get_retry_after(response) if response is not None else None
+        if wait is not None and wait > MAX_RETRY_AFTER:
+            raise SourceError(f"the server asks to wait {wait:,.0f} s before asking again (Retry-After), more than "
+                              f"{MAX_RETRY_AFTER} s; giving up now: run again later")
+        return super().sleep_for_retry(response)
 
 
 @dataclass
@@ -144,43 +152,13 @@ class WikimediaClient:
             return answer
 
     def _fetch(self, api: str, url: str) -> requests.Response:
-        """One GET, its body read whole: redirects followed only within the same origin (scheme, host, port), the
-        decoded body at most ``MAX_ANSWER_BYTES``, and the whole answer within ``ANSWER_TIMEOUTS`` × the timeout
-        (a server that drips its answer byte by byte is cut off)."""
-        deadline = time.monotonic() + ANSWER_TIMEOUTS * self.config.timeout
-        for _ in range(MAX_REDIRECTS + 1):
-            response = self.session.get(url, timeout=self.config.timeout, allow_redirects=False, stream=True)
-            if response.is_redirect:
-                target = urljoin(url, response.headers.get("Location", ""))
-                response.close()
-                if _origin(target) != _origin(url):
-                    raise SourceError(f"{api}: redirected to another host ({_origin(target)}); not followed ({url})")
-                url = target
-                continue
-            body, size = [], 0
-            chunks = [response.content] if response.raw is None else response.iter_content(1 << 16)  # a replay: read
-            watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, (response,))
-            watchdog.daemon = True
-            watchdog.start()  # a read blocked on a dripping server is woken by cutting its connection
-            try:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if size > MAX_ANSWER_BYTES:
-                        response.close()
-                        raise SourceError(f"{api}: the answer is larger than {MAX_ANSWER_BYTES >> 20} MiB once "
-                                          f"decoded; not read ({url})")
-                    body.append(chunk)
-            except (requests.RequestException, OSError, AttributeError, ValueError):
-                if time.monotonic() < deadline:
-                    raise  # a broken answer; past the deadline, the cut connection is the deadline's doing
-            finally:
-                watchdog.cancel()
-            if time.monotonic() >= deadline:
-                raise requests.exceptions.ChunkedEncodingError(
-                    f"the answer took longer than {ANSWER_TIMEOUTS} x {self.config.timeout} s")
-            response._content = b"".join(body)
-            return response
-        raise SourceError(f"{api}: more than {MAX_REDIRECTS} redirects ({url})")
+        """One GET, its body read whole (``bounded_get``), within ``ANSWER_TIMEOUTS`` × the timeout."""
+        body: list[bytes] = []
+        response = bounded_get(self.session, url, api, timeout=self.config.timeout,
+                               deadline=time.monotonic() + ANSWER_TIMEOUTS * self.config.timeout,
+                               max_bytes=MAX_ANSWER_BYTES, write=body.append)
+        response._content = b"".join(body)
+        return response
 
     def _spend(self, state: Retry | None, api: str, url: str, fault: str, response=None, error=None) -> Retry:
         """Count one retry of an unusable answer against the request's budget, then wait as urllib3 would."""
@@ -193,21 +171,6 @@ class WikimediaClient:
             raise SourceError(f"{api}: {fault}, still after {len(state.history) + 1} tries, giving up ({url})") from None
         state.sleep(raw)
         return state
-
-
-def _cut(response: requests.Response) -> None:
-    """Shut the connection of an answer that outlived its deadline, so that the read blocked on it returns."""
-    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
-    try:
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port
 
 
 def _inner(exc: Exception) -> Exception:
