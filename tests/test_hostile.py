@@ -569,3 +569,38 @@ def test_a_retry_after_of_an_hour_or_a_year_ends_the_run_in_one_line(loopback, t
     with pytest.raises(SourceError, match=r"asks to wait [\d,]+ s before asking again \(Retry-After\)"):
         live_run(tmp_path)
     assert time.monotonic() - start < 30
+
+
+def test_a_label_of_50_mib_is_held_back_not_read_into_the_release():
+    raw = entity()
+    raw["labels"]["en"]["value"] = "x" * (50 << 20)
+    parsed = parse_entity(raw)
+    assert parsed.label is None and [h[0] for h in parsed.held] == ["wikidata_label"]
+    assert "characters long" in parsed.held[0][2] and len(str(parsed.held[0][1])) < 100
+
+
+def test_a_qid_of_400_digits_is_no_item():
+    from twindata.contract.identity import QID
+
+    assert QID.fullmatch("Q1295") and QID.fullmatch("Q135000000") and not QID.fullmatch("Q" + "1" * 400)
+
+
+def test_a_cell_longer_than_a_csv_block_is_read_not_called_unreadable(tmp_path):
+    from twindata.checks.compiled import compile_schema
+    from twindata.checks.validator import read_text
+    from twindata.contract.schema import table_schema
+
+    compiled = compile_schema("input-wikipedia-pairs", table_schema("input-wikipedia-pairs"))
+    path = tmp_path / "pairs.csv"
+    path.write_text("city1,country1,city2,country2\n" + "x" * (3 << 20) + ",Germany,Bergen,Norway\n", encoding="utf-8")
+    text = read_text(path, compiled)
+    assert text is not None and len(text.column("city1")[0].as_py()) == 3 << 20  # then its maxLength holds it back
+
+
+def test_validate_with_a_versions_index_that_is_a_list_is_one_line(published, tmp_path):
+    import shutil
+
+    copy = shutil.copytree(published.parent, tmp_path / PACKAGE)
+    (copy / "versions.json").write_text("[]", encoding="utf-8")
+    done = cli("validate", str(copy / "2.0.0"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "not a versions index" in done.stderr

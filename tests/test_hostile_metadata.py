@@ -135,3 +135,35 @@ def test_a_formula_or_nul_name_in_the_world_inputs_holds_its_row_back_not_the_re
     assert not any(n.startswith(("=", "+", "-", "@")) or "\x00" in n or "\u202e" in n for n in names)
     held = issues[issues.kind == "quarantined_row"]
     assert len(held) == 4 and set(held.source) == {"wikidata", "wikipedia"}
+
+
+def test_a_world_snapshot_edited_consistently_is_not_published_under_its_old_id(tmp_path):
+    from twindata.contract.errors import SourceError
+    from twindata.contract.files import sha256_file
+    from twindata.sources.extracts import read_world_snapshot
+
+    from test_world import snapshot, statement
+
+    folder = snapshot(tmp_path / "snap", [statement(("Q10", "Aa", "DE"), ("Q20", "Bb", "FR"))])
+    assert read_world_snapshot(folder).snapshot_id.startswith("world-")
+    part = folder / "wikidata" / "XX.csv"
+    part.write_text(part.read_text(encoding="utf-8").replace("Aa", "Forged"), encoding="utf-8")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][0]["sha256"] = sha256_file(part)  # one row changed, its file's sha256 updated, the id kept
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SourceError, match="snapshot_id .* is not the one its files' checksums give"):
+        read_world_snapshot(folder)
+
+
+@pytest.mark.parametrize("files", [["wikidata/XX.csv"], [7], [{"path": "wikidata/XX.csv", "sha256": "0", "partition": 7}],
+                                   "x", None])
+def test_a_world_manifest_of_the_wrong_shape_is_one_line(tmp_path, files):
+    from twindata.contract.errors import SourceError
+    from twindata.sources.extracts import read_world_snapshot
+
+    from test_world import snapshot, statement
+
+    folder = snapshot(tmp_path / "snap", [statement(("Q10", "Aa", "DE"), ("Q20", "Bb", "FR"))])
+    (folder / "manifest.json").write_text(json.dumps({"snapshot_id": "world-0", "files": files}))
+    with pytest.raises(SourceError, match="not a world snapshot manifest"):
+        read_world_snapshot(folder)

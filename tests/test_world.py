@@ -15,7 +15,7 @@ from twindata.contract.countries import country, is_assigned
 from twindata.contract.files import sha256_file
 from twindata.contract.tables import csv_bytes, sorted_arrow
 from twindata.reconcile import network as world
-from twindata.sources.extracts import P190, read_world_snapshot
+from twindata.sources.extracts import P190, read_world_snapshot, snapshot_id_of
 from twindata.sources.registry import read_registry
 
 from conftest import cli
@@ -44,7 +44,8 @@ def snapshot(folder: Path, statements: list[dict], pairs: str = "") -> Path:
     files.append({"path": "wikipedia/pairs.csv"})
     for f in files:
         f["sha256"] = sha256_file(folder / f["path"])
-    (folder / "manifest.json").write_text(json.dumps({"snapshot_id": "test", "files": files}), encoding="utf-8")
+    (folder / "manifest.json").write_text(json.dumps({"snapshot_id": snapshot_id_of(files, "world"), "files": files}),
+                                          encoding="utf-8")
     return folder
 
 

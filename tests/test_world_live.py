@@ -68,3 +68,39 @@ def test_429_with_retry_after_is_waited_for_and_a_failing_partition_publishes_no
 def wdqs_client(settings):
     from twindata.context import RunContext
     return RunContext(settings).client
+
+
+@pytest.mark.parametrize("paging, said", [("ignore_limit", "ignores LIMIT"), ("ignore_offset", "ignores OFFSET")])
+def test_a_query_service_that_pages_wrongly_is_refused_not_followed_forever(server, tmp_path, paging, said):
+    settings = load_settings(package="world", live=True, out=tmp_path / "out")
+    server.paging = paging
+    assert len(server.sparql_partitions["LU"]) > 3
+    with pytest.raises(SourceError, match=f"WDQS partition LU: .*{said}"):
+        wdqs.fetch_partition(wdqs_client(settings), "LU", page=2)
+    assert server.count("/sparql") <= 2  # stopped at the first page that gives it away
+
+
+@pytest.mark.parametrize("answer", [{"results": None}, {"results": {"bindings": ["x", 1]}}, [], "x",
+                                    {"results": {"bindings": [{"st": {"value": "http://www.wikidata.org/entity/"
+                                                                              "statement/Q1-x"},
+                                                               "refs": {"value": "9" * 5000}}]}}])
+def test_a_sparql_answer_of_the_wrong_shape_is_one_line(answer):
+    try:
+        rows = wdqs.parse(answer, "LU")
+    except SourceError as exc:
+        assert "results.bindings" in str(exc)
+    else:
+        assert rows[0]["reference_count"] is None  # a 5,000-digit count is no count
+
+
+def test_a_run_killed_between_a_partition_and_the_manifest_is_mended_by_the_next(server, tmp_path):
+    settings = load_settings(package="world", live=True, out=tmp_path / "out", wdqs_freshness_days=7)
+    store = settings.world_snapshot_path()
+    wdqs.refresh(wdqs_client(settings), store, ["LU"], 7)
+    part = store / "wikidata" / "LU.csv"
+    part.write_bytes(part.read_bytes() + b"")  # unchanged: fresh
+    assert wdqs.is_fresh(store, "LU", 7)
+    part.write_bytes(part.read_bytes().replace(b"\r\n", b"\r\n", 1)[:-2])  # the file a killed run left half-replaced
+    assert not wdqs.is_fresh(store, "LU", 7)
+    assert wdqs.refresh(wdqs_client(settings), store, ["LU"], 7)["LU"].endswith("statements")  # asked again
+    assert wdqs.is_fresh(store, "LU", 7) and read_world_snapshot(store, partitions=["LU"]).p190

@@ -55,6 +55,7 @@ class LoopbackWikimedia:
         self.split_imageinfo_after: int | None = None  # answer a batch in two parts, with "continue"
         self.requests: list[tuple[str, dict, dict]] = []
         self.sparql_partitions: dict[str, list[dict]] = {}  # country code -> SPARQL bindings of its P190 statements
+        self.paging: str | None = None  # "ignore_limit" or "ignore_offset": a query service that pages wrongly
         self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -166,7 +167,10 @@ class LoopbackWikimedia:
             if code and "p:P190" in query:
                 limit = int(re.search(r"LIMIT (\d+)", query).group(1))
                 offset = int(re.search(r"OFFSET (\d+)", query).group(1))
-                rows = self.sparql_partitions.get(code.group(1), [])[offset:offset + limit]
+                rows = self.sparql_partitions.get(code.group(1), [])
+                if self.paging != "ignore_limit":  # a service that ignores LIMIT sends every row each time
+                    start = 0 if self.paging == "ignore_offset" else offset
+                    rows = rows[start:start + limit]
                 return json.dumps({"head": {"vars": []}, "results": {"bindings": rows}}, ensure_ascii=False).encode()
             return json.dumps({"head": {"vars": ["country", "code"]}, "results": {"bindings": []}}).encode()
         if params.get("action") == "wbgetentities":

@@ -32,6 +32,7 @@ from pathlib import Path
 from twindata.contract.countries import country
 from twindata.contract.files import sha256_file
 from twindata.contract.tables import csv_bytes, sorted_arrow
+from twindata.sources.extracts import snapshot_id_of
 
 P190 = "input-wikidata-p190"
 QID = re.compile(r"^Q[1-9][0-9]*$")
@@ -261,8 +262,7 @@ def build(data: Path, out: Path) -> dict:
                       "extracts": {"wikipedia": None}, "licence": BY_SA["name"]})
     for f in files:
         f["sha256"] = sha256_file(staging / f["path"])
-    digest = hashlib.sha256("".join(f["path"] + f["sha256"] for f in files).encode()).hexdigest()
-    manifest = {"snapshot_id": f"world-{digest[:16]}", "built": datetime.now(UTC).strftime("%Y-%m-%d"),
+    manifest = {"snapshot_id": snapshot_id_of(files, "world"), "built": datetime.now(UTC).strftime("%Y-%m-%d"),
                 "kind": "world", "extracts": {**EXTRACTS, "wikidata-2017": {**EXTRACTS["wikidata-2017"],
                                                                             "cite": dict(sorted(cite.items()))}}, "licences": {"CC0-1.0": CC0, "CC-BY-SA-4.0": BY_SA},
                 "counts": dict(sorted(counts.items())), "corrections": CORRECTIONS, "files": files}

@@ -41,6 +41,9 @@ PARALLEL_BYTES = 4 << 20  # smaller files are parsed in one thread, for the same
 DISTINCT_SAMPLE, DISTINCT_SHARE = 10_000, 8  # a column is checked by distinct value where at most 1 in 8 differ
 
 
+BLOCK_BYTES = 1 << 20  # pyarrow's CSV block; a file with a longer cell is read again as one block
+
+
 def read_text(source: bytes | Path, compiled: CompiledTable, blank_rows: bool = False) -> pa.Table | None:
     """The CSV's cells as text, one column per field; None where its header or rows are not plain (a byte-order
     mark, other labels, rows with missing or extra cells, bytes that are not UTF-8, and blank rows unless
@@ -59,17 +62,20 @@ def read_text(source: bytes | Path, compiled: CompiledTable, blank_rows: bool = 
         if header.split(",") != [f'"{n}"' for n in compiled.names] and header.split(",") != compiled.names:
             return None
         table = None
-        for newlines in (False, True):  # a value with a line break in it needs the slower parse
+        block = BLOCK_BYTES
+        for newlines in (False, True, True):  # a value with a line break in it needs the slower parse
             bad_rows.clear()
             try:
                 table = pacsv.read_csv(
-                    stream(), read_options=pacsv.ReadOptions(use_threads=size > PARALLEL_BYTES),
+                    stream(), read_options=pacsv.ReadOptions(use_threads=size > PARALLEL_BYTES, block_size=block),
                     parse_options=pacsv.ParseOptions(newlines_in_values=newlines, ignore_empty_lines=False,
                                                      invalid_row_handler=lambda row: bad_rows.append(row) or "skip"),
                     convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in compiled.names},
                                                          strings_can_be_null=False, quoted_strings_can_be_null=False))
-            except pa.ArrowInvalid:
+            except pa.ArrowInvalid as exc:
                 table = None
+                if "straddl" in str(exc):  # one cell longer than a block: read again in one block
+                    block = max(block, size + 1)
                 continue
             if not bad_rows:
                 break

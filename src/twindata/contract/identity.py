@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from twindata.contract.errors import TwindataError
 
-QID = re.compile(r"^Q[1-9][0-9]*$")
+QID = re.compile(r"^Q[1-9][0-9]{0,11}$")  # Wikidata is at nine digits; a longer one is no item
 PROVISIONAL = "prov:"
 _CONTRACT_1_QID = re.compile(r"^q[1-9][0-9]*$")  # 1.x published Wikidata-only partners as lower-case QIDs
 

@@ -110,7 +110,10 @@ def _listed_entry(folder: Path) -> dict | None:
     if not file.is_file():
         return None
     versions = read_json(file, "versions.json")
-    return next((v for v in versions.get("versions", []) if v.get("path") == folder.name), None)
+    entries = versions.get("versions") if isinstance(versions, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(v, dict) for v in entries):
+        raise TwindataError(f"{file}: not a versions index (an object with a list of versions)")
+    return next((v for v in entries if v.get("path") == folder.name), None)
 
 
 def _check_file(folder: Path, name: str, relative: str, digest: str, size: int | None,

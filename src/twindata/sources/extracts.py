@@ -9,6 +9,7 @@ reason, never dropped unsaid. Turning the rows into ids and claims belongs in ``
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,14 +53,43 @@ class WorldSnapshot:
         return found if isinstance(found, dict) else {}
 
 
+def snapshot_id_of(files: list[dict], kind: str) -> str:
+    """A world snapshot's id, from its files' paths and checksums: ``world-…`` (the bundled extracts) or ``wdqs-…`` (a
+    partition store), so that a snapshot edited after it was written, its manifest's checksums included, has
+    another id than the one it was written with."""
+    if kind == "wdqs":
+        return "wdqs-" + hashlib.sha256("".join(f["sha256"] for f in files).encode()).hexdigest()[:16]
+    return "world-" + hashlib.sha256("".join(f["path"] + f["sha256"] for f in files).encode()).hexdigest()[:16]
+
+
+def _check_manifest(where: Path, manifest) -> None:
+    """A world snapshot manifest as readers rely on it, else one line: a list of file entries, each an object with a
+    path and a sha256 (a partition's code as text)."""
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, list) or not all(
+            isinstance(f, dict) and isinstance(f.get("path"), str) and isinstance(f.get("sha256"), str)
+            and isinstance(f.get("partition", ""), str) for f in files):
+        raise SourceError(f"{where}: not a world snapshot manifest (a list of files, each with its path, sha256 and, "
+                          "for a partition, its country code as text)")
+
+
+def _check_id(where: Path, manifest: dict) -> None:
+    """The manifest's snapshot_id is the one its files' paths and checksums give (checked once the files it names
+    were found inside the snapshot and equal to their checksums)."""
+    stated = manifest.get("snapshot_id")
+    kind = stated.split("-", 1)[0] if isinstance(stated, str) else ""
+    if kind not in ("world", "wdqs") or stated != snapshot_id_of(manifest["files"], kind):
+        raise SourceError(f"{where}: snapshot_id {str(stated)[:40]!r} is not the one its files' checksums give; the "
+                          "snapshot was changed after it was written")
+
+
 def read_world_snapshot(folder: Path, partitions: list[str] | None = None, lists: bool = True) -> WorldSnapshot:
     """Every file of the snapshot (or only the Wikidata partitions named; without Wikipedia's lists where ``lists``
     is false), checked and typed: the files of one table are read one by one and checked as one table, in one
     pass."""
     folder = Path(folder)
     manifest = read_json(folder / "manifest.json", "world snapshot manifest")
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
-        raise SourceError(f"{folder / 'manifest.json'}: not a world snapshot manifest (it needs a list of files)")
+    _check_manifest(folder / "manifest.json", manifest)
     snap = WorldSnapshot(folder, manifest)
     chosen = {P190: [], PAIRS: []}
     for entry in manifest["files"]:
@@ -70,6 +100,7 @@ def read_world_snapshot(folder: Path, partitions: list[str] | None = None, lists
             chosen[table].append(entry)
     snap.p190 = read_rows(folder, chosen[P190], P190, snap.issues)
     snap.pairs = read_rows(folder, chosen[PAIRS], PAIRS, snap.issues)
+    _check_id(folder / "manifest.json", manifest)
     return snap
 
 

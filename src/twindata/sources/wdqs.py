@@ -21,14 +21,15 @@ from typing import Any
 
 from twindata.contract.countries import assigned_codes
 from twindata.contract.errors import SourceError, TwindataError
-from twindata.contract.files import read_json, sha256_file, write_bytes_atomic, write_json_atomic
+from twindata.contract.files import read_json, safe_path, sha256_file, write_bytes_atomic, write_json_atomic
 from twindata.contract.tables import csv_bytes, sorted_arrow
 from twindata.sources import Context
-from twindata.sources.extracts import P190, WorldSnapshot, read_world_snapshot
+from twindata.sources.extracts import P190, WorldSnapshot, read_world_snapshot, snapshot_id_of
 from twindata.sources.transport.http import WikimediaClient
 from twindata.sources.transport.snapshots import Recorder
 
 PAGE = 5000
+MAX_PAGES = 100  # a partition of more than MAX_PAGES × PAGE statements is refused (the largest today: one page)
 ENTITY = "http://www.wikidata.org/entity/"
 STATEMENT = ENTITY + "statement/"
 RANKS = {"http://wikiba.se/ontology#PreferredRank": "preferred", "http://wikiba.se/ontology#NormalRank": "normal"}
@@ -73,9 +74,10 @@ def _point(wkt: str | None) -> tuple[float | None, float | None]:
 def parse(answer: dict, code: str) -> list[dict]:
     """Rows of schemas/input-wikidata-p190.json from one SPARQL JSON answer. Values are taken as given (a bad one is
     quarantined when the partition is read, with its reason); a binding without a statement is left out here."""
-    bindings = answer.get("results", {}).get("bindings") if isinstance(answer, dict) else None
-    if not isinstance(bindings, list):
-        raise SourceError(f"WDQS partition {code}: the answer holds no results.bindings")
+    results = answer.get("results") if isinstance(answer, dict) else None
+    bindings = results.get("bindings") if isinstance(results, dict) else None
+    if not isinstance(bindings, list) or not all(isinstance(b, dict) for b in bindings):
+        raise SourceError(f"WDQS partition {code}: the answer holds no results.bindings (a list of objects)")
     rows = []
     for b in bindings:
         st = _value(b, "st") or ""
@@ -90,7 +92,7 @@ def parse(answer: dict, code: str) -> list[dict]:
                      "partner_qid": _qid(_value(b, "p")), "partner_label": _value(b, "pLabel"),
                      "partner_country": _value(b, "pcc"), "partner_latitude": p_lat, "partner_longitude": p_lon,
                      "rank": RANKS.get(_value(b, "rank") or ""), "start_year": _year(_value(b, "start")),
-                     "end_year": _year(_value(b, "end")), "reference_count": int(refs) if refs and refs.isdigit() else None})
+                     "end_year": _year(_value(b, "end")), "reference_count": int(refs) if refs and refs.isdigit() and len(refs) <= 9 else None})
     return rows
 
 
@@ -100,14 +102,25 @@ def fetch_partition(client: WikimediaClient, code: str, page: int | None = None)
     recorder = client.recorder = Recorder()
     rows, offset = [], 0
     try:
-        while True:
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
             answer = client.sparql(partition_query(code, offset, page))
             found = parse(answer, code)
-            rows += found
             count = len(answer["results"]["bindings"])
+            if count > page:
+                raise SourceError(f"{count} rows answered to a page of {page}: the service ignores LIMIT; the "
+                                  "partition is not stored")
+            ids = {r["assertion_id"] for r in found}
+            if ids and ids <= seen:
+                raise SourceError(f"the page at offset {offset} repeats statements already read: the service ignores "
+                                  "OFFSET; the partition is not stored")
+            seen |= ids
+            rows += found
             if count < page:
                 break
             offset += page
+        else:
+            raise SourceError(f"more than {MAX_PAGES} pages of {page} statements; the partition is not stored")
     except SourceError as exc:
         raise SourceError(f"WDQS partition {code}: {exc}") from None
     finally:
@@ -116,8 +129,13 @@ def fetch_partition(client: WikimediaClient, code: str, page: int | None = None)
 
 
 def is_fresh(store: Path, code: str, days: float, now: datetime | None = None) -> bool:
+    """Whether a partition was asked within ``days`` and its file is the one the manifest records (a run killed
+    between writing a partition's file and the manifest leaves them apart: the partition is asked again)."""
     entry = _entries(store).get(code)
     if entry is None or days <= 0:
+        return False
+    path = str(entry.get("path", ""))
+    if not safe_path(path) or not (store / path).is_file() or sha256_file(store / path) != entry.get("sha256"):
         return False
     fetched = datetime.fromisoformat(entry["retrieved"].replace("Z", "+00:00"))
     return (now or datetime.now(UTC)) - fetched < timedelta(days=days)
@@ -142,7 +160,7 @@ def store_partition(store: Path, code: str, rows: list[dict], answers: list[byte
     manifest = _manifest(store)
     manifest["files"] = [f for f in manifest["files"] if f.get("partition") != code] + [entry]
     manifest["files"].sort(key=lambda f: f["path"])
-    manifest["snapshot_id"] = "wdqs-" + hashlib.sha256("".join(f["sha256"] for f in manifest["files"]).encode()).hexdigest()[:16]
+    manifest["snapshot_id"] = snapshot_id_of(manifest["files"], "wdqs")
     write_json_atomic(store / "manifest.json", manifest)
     return entry
 

@@ -23,6 +23,7 @@ from twindata.sources.transport.http import WikimediaClient
 from twindata.sources.transport.snapshots import SnapshotMiss
 
 PROPS = "info|labels|claims"
+MAX_LABEL = 300  # characters: the longest a place's name may be (the world inputs' names too)
 PARSER_VERSION = 3  # bump when parsing changes, so that cached entities are parsed again
 ITEM_URL = "https://www.wikidata.org/wiki/{qid}"
 _TIME = re.compile(r"^([+-])(\d+)-(\d\d)-(\d\d)T")
@@ -173,8 +174,11 @@ def parse_entity(entity: dict, qid: str | None = None) -> Entity | None:
     label = labels.get("en") if isinstance(labels, dict) else None
     if label is not None:
         value = label.get("value") if isinstance(label, dict) else None
-        if isinstance(value, str):
+        if isinstance(value, str) and len(value) <= MAX_LABEL:
             out.label = visible(value)
+        elif isinstance(value, str):
+            hold("wikidata_label", value[:80] + "…", f"the English label is {len(value):,} characters long; a place's "
+                 f"name has at most {MAX_LABEL}")
         else:
             hold("wikidata_label", value, "the English label is not text")
     if coords := _statements(entity, "P625"):
