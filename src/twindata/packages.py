@@ -100,7 +100,10 @@ def world_snapshot(inputs: Inputs) -> WorldSnapshot:
 
 
 def _world_reconcile(inputs: Inputs, progress: Callable[[str], None] = lambda _: None) -> CoreTables:
-    return network.reconcile(world_snapshot(inputs), inputs["registries"], inputs["previous_release"], progress)
+    core = network.reconcile(world_snapshot(inputs), inputs["registries"], inputs["previous_release"], progress)
+    for read in (inputs["wikidata"], inputs["wikipedia"]):  # their rows are claims now: they need not outlive this
+        read.p190, read.pairs = [], []  # (the manifest, id and held-back rows stay for the metadata and provenance)
+    return core
 
 
 def _world_metadata(inputs: Inputs, gated: GateResult) -> dict:
