@@ -18,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pyarrow.parquet as pq
 from report import save_report
 
 PY = sys.executable
@@ -55,7 +56,7 @@ def main() -> None:
                 peaks.append(peak)
             release = next((Path(work) / f"out-{scale}-0").glob("world-twinning/*/datapackage.json"))
             rows = {r["name"]: r.get("bytes") for r in json.loads(release.read_text())["resources"]}
-            partnerships = sum(1 for _ in open(release.parent / "data" / "partnerships.csv", encoding="utf-8")) - 1
+            partnerships = pq.ParquetFile(release.parent / "data" / "partnerships.parquet").metadata.num_rows
             sizes[scale] = {"seconds": round(statistics.median(times), 2), "peak_mib": round(max(peaks)),
                             "partnerships": partnerships, "partnerships_csv_bytes": rows.get("partnerships")}
             print(scale, sizes[scale], flush=True)
