@@ -14,9 +14,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from twindata.contract import schema
+from twindata.contract.tables import write_parquet
 
 GEO = "geometry"
 NODE = ("name", "local_name", "country_code", "wikidata_qid", "latitude", "longitude", "layers")  # a graph's attributes
@@ -62,7 +62,7 @@ def write_geoparquet(tables: dict[str, pa.Table], path: Path) -> None:
                                                  b"null where it has no coordinates."})
     table = cities.append_column(field, wkb)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"geo": json.dumps(geo).encode()})
-    pq.write_table(table, path, compression="zstd", write_statistics=True, store_schema=True)
+    write_parquet(table, path)
 
 
 def write_graphml(tables: dict[str, pa.Table], path: Path) -> None:
