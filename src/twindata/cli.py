@@ -254,7 +254,6 @@ def _validate(args) -> int:
 def _diff(args) -> int:
     import json
 
-    from twindata.contract import identity
     from twindata.contract.files import read_descriptor
     from twindata.publish import diff, versioning
 
@@ -263,13 +262,11 @@ def _diff(args) -> int:
     if names[0] != names[1]:
         raise TwindataError(f"{old} is package {names[0]!r}, {new} is package {names[1]!r}: a diff compares two "
                             "versions of one package")
-    new_tables, new_schemas = diff.release_tables(new)
-    changes = diff.compare(*diff.release_tables(old), new_tables, new_schemas,
-                           identity.follow(new_tables.get("redirects")))
+    changes = diff.compare_releases(old, new)
     level, reasons = versioning.bump(changes)
     if args.json:
         print(json.dumps({"from": str(old), "to": str(new), "bump": level, "reasons": reasons, "tables": changes},
-                         indent=2, ensure_ascii=False))
+                         ensure_ascii=False))  # one line: the C encoder, 10 × faster than an indented one
     else:
         print(f"# {old} -> {new}\n")
         print(f"{level.upper() if level else 'NO'} change: {'; '.join(reasons) or 'identical tables'}\n")

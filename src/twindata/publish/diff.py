@@ -10,34 +10,43 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from twindata.contract import identity
 from twindata.contract.errors import TwindataError
 from twindata.contract.files import read_descriptor
 from twindata.contract.text import quoted
+
+
+def _parquet_resources(descriptor: dict, columns: dict[str, list[str]] | None = None) -> dict[str, dict]:
+    """The Parquet resources of a release descriptor by table name (only the tables ``columns`` names, if given)."""
+    return {r["name"].removesuffix("-parquet"): r for r in descriptor.get("resources", [])
+            if r.get("format") == "parquet" and (columns is None or r["name"].removesuffix("-parquet") in columns)}
+
+
+def _read(folder: Path, resource: dict, columns: list[str] | None = None, dictionary: frozenset[str] = frozenset()
+          ) -> pa.Table:
+    """One Parquet table of a release (only ``columns`` of it that it has, if given; the ``dictionary`` columns
+    read dictionary-encoded, as they are stored); unreadable is one line."""
+    try:
+        if columns is not None:
+            have = {f.get("name") for f in resource["schema"].get("fields", [])}
+            columns = [c for c in columns if c in have]
+        return pq.read_table(Path(folder) / resource["path"], columns=columns, read_dictionary=sorted(dictionary))
+    except (OSError, pa.ArrowException) as exc:
+        raise TwindataError(f"{Path(folder) / resource['path']}: cannot be read as Parquet: {exc}") from None
 
 
 def release_tables(folder: Path, columns: dict[str, list[str]] | None = None
                    ) -> tuple[dict[str, pa.Table], dict[str, dict]]:
     """The tables of a release (read from its Parquet files) and their Table Schemas, by table name; with
     ``columns``, only those tables and, of each, the columns named that it has."""
-    descriptor = read_descriptor(Path(folder))
-    tables, schemas = {}, {}
-    for resource in descriptor.get("resources", []):
-        name = resource["name"].removesuffix("-parquet")
-        if resource.get("format") == "parquet" and (columns is None or name in columns):
-            try:
-                wanted = None
-                if columns is not None:
-                    have = {f.get("name") for f in resource["schema"].get("fields", [])}
-                    wanted = [c for c in columns[name] if c in have]
-                tables[name] = pq.read_table(Path(folder) / resource["path"], columns=wanted)
-            except (OSError, pa.ArrowException) as exc:
-                raise TwindataError(f"{Path(folder) / resource['path']}: cannot be read as Parquet: {exc}") from None
-            schemas[name] = resource["schema"]
-    return tables, schemas
+    resources = _parquet_resources(read_descriptor(Path(folder)), columns)
+    return ({name: _read(folder, r, None if columns is None else columns[name]) for name, r in resources.items()},
+            {name: r["schema"] for name, r in resources.items()})
 
 
 def schema_changes(old: dict | None, new: dict | None) -> dict:
@@ -70,8 +79,13 @@ def _key(table: pa.Table, columns: list[str]) -> pa.ChunkedArray:
     return pc.binary_join_element_wise(*parts, " / ")
 
 
-def _same(a: pa.Array, b: pa.Array) -> pa.Array:
-    """Element-wise equality where two nulls are equal."""
+def _same(a: pa.ChunkedArray, b: pa.ChunkedArray) -> pa.Array:
+    """Element-wise equality where two nulls are equal. Dictionary columns are compared by their codes, once both
+    sides share one dictionary."""
+    if pa.types.is_dictionary(a.type) and a.type == b.type:
+        shared = pa.table({"v": pa.chunked_array(a.chunks + b.chunks, a.type)}).unify_dictionaries().column(0)
+        codes = pa.chunked_array([chunk.indices for chunk in shared.chunks])
+        a, b = codes[:len(a)], codes[len(a):]
     both_null = pc.and_(pc.is_null(a), pc.is_null(b))
     return pc.or_(pc.fill_null(pc.equal(a, b), False), both_null)
 
@@ -80,10 +94,51 @@ def _json_value(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _positions_by_key(keys: pa.ChunkedArray, keep: pa.ChunkedArray) -> pa.Array:
-    """Row positions of the kept rows, in key order: the same keys line up across two tables."""
-    positions = pc.indices_nonzero(keep)
-    return positions.take(pc.sort_indices(keys.take(positions)))
+def _align(old_keys: pa.ChunkedArray, new_keys: pa.ChunkedArray) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """Which old keys the new table has and where: (old key found, new key found, old row positions, the new row
+    positions they line up with). Published tables are sorted by their key, so each old key is looked for where
+    the new keys lie in order (``_place``); keys out of order are sorted first."""
+    old_keys = old_keys.combine_chunks() if isinstance(old_keys, pa.ChunkedArray) else old_keys
+    new_keys = new_keys.combine_chunks() if isinstance(new_keys, pa.ChunkedArray) else new_keys
+    if not len(old_keys) or not len(new_keys):
+        return (pa.array([False] * len(old_keys), pa.bool_()), pa.array([False] * len(new_keys), pa.bool_()),
+                pa.array([], pa.int64()), pa.array([], pa.int64()))
+    in_order = len(new_keys) < 2 or pc.all(pc.fill_null(pc.less(new_keys[:-1], new_keys[1:]), False)).as_py()
+    searched = new_keys if in_order else new_keys.take(order := pc.sort_indices(new_keys))
+    at, hit = _place(searched, old_keys)
+    old_rows, new_rows = np.flatnonzero(hit), at[hit]
+    if in_order:  # unique keys: the new rows found are the ones lined up
+        found = np.zeros(len(new_keys), dtype=bool)
+        found[new_rows] = True
+        found = pa.array(found)
+    else:
+        new_rows = order.take(pa.array(new_rows)).to_numpy()
+        found = pc.fill_null(pc.is_in(new_keys, value_set=old_keys), False)
+    return pa.array(hit), found, pa.array(old_rows), pa.array(new_rows)
+
+
+def _place(values: pa.Array, needles: pa.Array, step: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Where each needle is in the sorted ``values``, and whether it is there: a binary search of every
+    ``step``-th needle, a guess for the ones between (the same distance on), checked in one comparison, and a
+    binary search only for the needles guessed wrong. For needles in the values' own order, where a few rows were
+    added or removed, this costs a comparison per row instead of a search."""
+    n, last = len(needles), len(values) - 1
+    starts = np.arange(0, n, step)
+    anchors = pc.fill_null(pc.search_sorted(values, needles.take(pa.array(starts))), 0).to_numpy().astype(np.int64)
+    at = np.minimum(np.repeat(anchors - starts, step)[:n] + np.arange(n), last)
+    hit = pc.fill_null(pc.equal(values.take(pa.array(at)), needles), False).to_numpy(zero_copy_only=False)
+    wrong = np.flatnonzero(~hit)
+    if len(wrong):
+        rest = needles.take(pa.array(wrong))
+        places = pc.fill_null(pc.search_sorted(values, rest), 0).to_numpy().astype(np.int64)
+        at[wrong] = np.minimum(places, last)
+        hit[wrong] = pc.fill_null(pc.equal(values.take(pa.array(at[wrong])), rest), False).to_numpy(zero_copy_only=False)
+    return at, hit
+
+
+def _at(column: pa.ChunkedArray, pick: pa.Array) -> pa.ChunkedArray:
+    """A column's values at the rows ``pick`` names: a boolean mask (a filter, cheaper than a gather) or positions."""
+    return column.filter(pick) if pa.types.is_boolean(pick.type) else column.take(pick)
 
 
 def _redirected(keys: pa.ChunkedArray, redirects: dict[str, str] | None) -> pa.ChunkedArray:
@@ -126,15 +181,16 @@ def table_changes(old: pa.Table | None, new: pa.Table | None, pk: list[str],
             merged = sorted(merged + [f"{raws[i].as_py()} → {old_keys[i].as_py()}" for i in twice])
             mask = pc.invert(pc.is_in(pa.array(range(len(old_keys)), pa.int64()), value_set=pa.array(twice, pa.int64())))
             old, old_keys = old.filter(mask), old_keys.filter(mask)
-    in_new, in_old = pc.is_in(old_keys, value_set=new_keys), pc.is_in(new_keys, value_set=old_keys)
+    in_new, in_old, old_rows, new_rows = _align(old_keys, new_keys)
+    ascending = len(new_rows) < 2 or pc.all(pc.less(new_rows[:-1], new_rows[1:])).as_py()
+    new_pick = in_old if ascending else new_rows  # the new rows lined up with the old, in the old rows' order
     result = {"added": sorted(new_keys.filter(pc.invert(in_old)).to_pylist()),
               "removed": sorted(old_keys.filter(pc.invert(in_new)).to_pylist()), "merged": merged}
-    old_rows, new_rows = _positions_by_key(old_keys, in_new), _positions_by_key(new_keys, in_old)
     compared = [c for c in new.column_names if c in old.column_names and c not in pk
                 and old.schema.field(c).type == new.schema.field(c).type]
     differs, any_change = {}, None
     for c in compared:
-        mask = pc.invert(_same(old.column(c).take(old_rows), new.column(c).take(new_rows)))
+        mask = pc.invert(_same(old.column(c).filter(in_new), _at(new.column(c), new_pick)))
         if pc.any(mask).as_py():
             differs[c] = mask
             any_change = mask if any_change is None else pc.or_(any_change, mask)
@@ -148,7 +204,7 @@ def table_changes(old: pa.Table | None, new: pa.Table | None, pk: list[str],
         for i, key in enumerate(keys):
             changed.append({"key": key, "fields": {c: {"old": _json_value(o[i]), "new": _json_value(n[i])}
                                                    for c, (o, n, m) in values.items() if m[i]}})
-    result["changed"] = changed  # already in key order
+    result["changed"] = sorted(changed, key=lambda row: row["key"])
     return {k: v for k, v in result.items() if v}
 
 
@@ -169,6 +225,42 @@ def compare(old_tables: dict[str, pa.Table], old_schemas: dict[str, dict],
         if entry:
             changes[name] = entry
     return changes
+
+
+def compare_releases(old: Path, new: Path) -> dict:
+    """``compare`` of two release folders (old keys followed through the new release's redirects), one table at a
+    time, so that memory holds two versions of one table, not two releases. A table whose Parquet file and schema
+    the two descriptors record with the same sha256 is unchanged and not read."""
+    old_resources, new_resources = _parquet_resources(read_descriptor(old)), _parquet_resources(read_descriptor(new))
+    redirects = identity.follow(_read(new, new_resources["redirects"]) if "redirects" in new_resources else None)
+    changes = {}
+    for name in sorted(set(old_resources) | set(new_resources)):
+        o, n = old_resources.get(name), new_resources.get(name)
+        if o and n and o.get("hash") == n.get("hash") and o["schema"] == n["schema"]:
+            continue
+        repeated = [_repeated_text(folder, r) for folder, r in ((old, o), (new, n)) if r]
+        dictionary = frozenset.intersection(*repeated)
+        changes.update(compare(*_side(old, name, o, dictionary), *_side(new, name, n, dictionary), redirects))
+    return changes
+
+
+def _repeated_text(folder: Path, resource: dict) -> frozenset[str]:
+    """The text columns of a Parquet file stored at under 4 bytes a value in every row group: dictionary codes
+    (plain text costs at least its 4-byte length), so few distinct values, which read faster and smaller as a
+    dictionary than as one string per row."""
+    try:
+        meta = pq.ParquetFile(Path(folder) / resource["path"]).metadata
+    except (OSError, pa.ArrowException) as exc:
+        raise TwindataError(f"{Path(folder) / resource['path']}: cannot be read as Parquet: {exc}") from None
+    chunks = [meta.row_group(g).column(i) for g in range(meta.num_row_groups) for i in range(meta.num_columns)]
+    text = {c.path_in_schema for c in chunks if c.physical_type == "BYTE_ARRAY"}
+    return frozenset(text - {c.path_in_schema for c in chunks
+                             if c.physical_type == "BYTE_ARRAY" and c.total_uncompressed_size >= 4 * max(c.num_values, 1)})
+
+
+def _side(folder: Path, name: str, resource: dict | None, dictionary: frozenset[str]) -> tuple[dict, dict]:
+    """One release's side of a table for ``compare``: its table and schema, or nothing."""
+    return ({name: _read(folder, resource, dictionary=dictionary)}, {name: resource["schema"]}) if resource else ({}, {})
 
 
 def md(value) -> str:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from twindata.contract.errors import TwindataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CANDIDATES = 12  # an ambiguous name lists at most this many cities
 
