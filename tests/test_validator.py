@@ -26,10 +26,12 @@ COMPILED = {t: compile_schema(t, schema.table_schema(t)) for t in TABLES}
 @pytest.fixture(autouse=True, params=["by column", "by distinct value"])
 def regime(request, monkeypatch):
     """Every case twice: as small tables are checked (column by column), and as long columns of few distinct
-    values are (each distinct value once, the findings spread back to its rows), forced here on small tables."""
+    values are (each distinct value once, the findings spread back to its rows, foreign keys looked up by hash as
+    a small parent table's are), forced here on small tables."""
     if request.param == "by distinct value":
         monkeypatch.setattr("twindata.checks.validator.PARALLEL_ROWS", 1)
         monkeypatch.setattr("twindata.checks.validator.DISTINCT_SHARE", 1)
+        monkeypatch.setattr("twindata.checks.keys.SMALL_PARENT", 0)
     return request.param
 
 

@@ -40,10 +40,12 @@ class CompiledTable:
     def cell_reader(self, name: str):
         """frictionless's own reader of one field's cells (value, notes), for the cells the fast path leaves."""
         if name not in self._frictionless:
-            from frictionless import Schema
+            if None not in self._frictionless:  # the schema, built once for all its fields
+                from frictionless import Schema
 
-            schema = Schema.from_descriptor({"fields": self.fields, "missingValues": self.missing_values})
-            self._frictionless[name] = schema.get_field(name).create_cell_reader()
+                self._frictionless[None] = Schema.from_descriptor({"fields": self.fields,
+                                                                   "missingValues": self.missing_values})
+            self._frictionless[name] = self._frictionless[None].get_field(name).create_cell_reader()
         return self._frictionless[name]
 
 

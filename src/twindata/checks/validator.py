@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -36,6 +35,9 @@ _PLAIN = {
     "date": r"^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}$",  # Python has no year 0
     "uri": r"^https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*$",
 }
+# cells no reader of the type takes, decided without frictionless: Python's int() reads no letter, and a URI without
+# ":" has no scheme (rfc3986, as frictionless asks for one)
+_NEVER = {"integer": r"[A-Za-z]", "uri": r"^[^:]*$"}
 PARALLEL_ROWS = 50_000  # smaller tables are checked field after field: threads would cost more than they save
 PARALLEL_BYTES = 4 << 20  # smaller files are parsed in one thread, for the same reason
 DISTINCT_SAMPLE, DISTINCT_SHARE = 10_000, 8  # a column is checked by distinct value where at most 1 in 8 differ
@@ -171,7 +173,7 @@ def _spread(errors: list[RowError], indices: pa.Array) -> list[RowError]:
     for e in errors:
         by_value.setdefault(e.row - 2, []).append(e)
     rows = pc.indices_nonzero(pc.is_in(indices, value_set=pa.array(list(by_value), indices.type)))
-    return [replace(e, row=i + 2) for i, j in zip(rows.to_pylist(), indices.take(rows).to_pylist())
+    return [e.at_row(i + 2) for i, j in zip(rows.to_pylist(), indices.take(rows).to_pylist())
             for e in by_value[j]]
 
 
@@ -229,7 +231,13 @@ def _check_values(compiled: CompiledTable, f: dict, column: pa.Array,
                  f'constraint "{bound}" is "{constraints[bound]}"')
     key = pc.if_else(fast, _normalised(kind, typed, column), pa.scalar(None, pa.string()))
     python = pc.if_else(fast, typed, pa.scalar(None, typed.type)).to_pylist() if typed_values else None
-    odd = pc.indices_nonzero(pc.and_(pc.invert(plain), pc.invert(missing))).to_pylist()
+    odd_cells = pc.and_(pc.invert(plain), pc.invert(missing))
+    never_form = _NEVER.get("uri" if f.get("format") == "uri" else kind)
+    if never_form and pc.any(odd_cells).as_py():
+        never = pc.and_(odd_cells, pc.match_substring_regex(column, never_form))
+        flag(never, "type-error", f'type is "{kind}/{f.get("format") or "default"}"')
+        odd_cells = pc.and_(odd_cells, pc.invert(never))
+    odd = pc.indices_nonzero(odd_cells).to_pylist()
     if odd:  # decided by frictionless's own reader of this field
         reader = compiled.cell_reader(name)
         replacements = []

@@ -8,7 +8,7 @@ reports are turned into ``RowError``s here and nowhere else.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 from twindata.contract.text import quoted, short
 
@@ -29,7 +29,13 @@ class RowError:
 
     def named(self, record: str | None) -> RowError:
         """The same error, naming its record (the row's primary key)."""
-        return replace(self, record=record)
+        return RowError(self.table, self.rule, self.message, self.row, record, self.field, self.value, self.title,
+                        self.cells)  # not dataclasses.replace: 10 × faster, for the 10,000s of a broken table
+
+    def at_row(self, row: int) -> RowError:
+        """The same error on another row (a finding on a distinct value, spread to a row that holds it)."""
+        return RowError(self.table, self.rule, self.message, row, self.record, self.field, self.value, self.title,
+                        self.cells)
 
     def line(self) -> str:
         """One line: table, row, record, field, value, rule and message."""

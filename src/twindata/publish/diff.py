@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from twindata.checks.keys import place_sorted
 from twindata.contract import identity
 from twindata.contract.errors import TwindataError
 from twindata.contract.files import read_descriptor
@@ -97,7 +98,7 @@ def _json_value(value):
 def _align(old_keys: pa.ChunkedArray, new_keys: pa.ChunkedArray) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """Which old keys the new table has and where: (old key found, new key found, old row positions, the new row
     positions they line up with). Published tables are sorted by their key, so each old key is looked for where
-    the new keys lie in order (``_place``); keys out of order are sorted first."""
+    the new keys lie in order (``checks.keys.place_sorted``); keys out of order are sorted first."""
     old_keys = old_keys.combine_chunks() if isinstance(old_keys, pa.ChunkedArray) else old_keys
     new_keys = new_keys.combine_chunks() if isinstance(new_keys, pa.ChunkedArray) else new_keys
     if not len(old_keys) or not len(new_keys):
@@ -105,7 +106,7 @@ def _align(old_keys: pa.ChunkedArray, new_keys: pa.ChunkedArray) -> tuple[pa.Arr
                 pa.array([], pa.int64()), pa.array([], pa.int64()))
     in_order = len(new_keys) < 2 or pc.all(pc.fill_null(pc.less(new_keys[:-1], new_keys[1:]), False)).as_py()
     searched = new_keys if in_order else new_keys.take(order := pc.sort_indices(new_keys))
-    at, hit = _place(searched, old_keys)
+    at, hit = place_sorted(searched, old_keys)
     old_rows, new_rows = np.flatnonzero(hit), at[hit]
     if in_order:  # unique keys: the new rows found are the ones lined up
         found = np.zeros(len(new_keys), dtype=bool)
@@ -115,25 +116,6 @@ def _align(old_keys: pa.ChunkedArray, new_keys: pa.ChunkedArray) -> tuple[pa.Arr
         new_rows = order.take(pa.array(new_rows)).to_numpy()
         found = pc.fill_null(pc.is_in(new_keys, value_set=old_keys), False)
     return pa.array(hit), found, pa.array(old_rows), pa.array(new_rows)
-
-
-def _place(values: pa.Array, needles: pa.Array, step: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """Where each needle is in the sorted ``values``, and whether it is there: a binary search of every
-    ``step``-th needle, a guess for the ones between (the same distance on), checked in one comparison, and a
-    binary search only for the needles guessed wrong. For needles in the values' own order, where a few rows were
-    added or removed, this costs a comparison per row instead of a search."""
-    n, last = len(needles), len(values) - 1
-    starts = np.arange(0, n, step)
-    anchors = pc.fill_null(pc.search_sorted(values, needles.take(pa.array(starts))), 0).to_numpy().astype(np.int64)
-    at = np.minimum(np.repeat(anchors - starts, step)[:n] + np.arange(n), last)
-    hit = pc.fill_null(pc.equal(values.take(pa.array(at)), needles), False).to_numpy(zero_copy_only=False)
-    wrong = np.flatnonzero(~hit)
-    if len(wrong):
-        rest = needles.take(pa.array(wrong))
-        places = pc.fill_null(pc.search_sorted(values, rest), 0).to_numpy().astype(np.int64)
-        at[wrong] = np.minimum(places, last)
-        hit[wrong] = pc.fill_null(pc.equal(values.take(pa.array(at[wrong])), rest), False).to_numpy(zero_copy_only=False)
-    return at, hit
 
 
 def _at(column: pa.ChunkedArray, pick: pa.Array) -> pa.ChunkedArray:
