@@ -6,6 +6,7 @@ to quarantine outside data.
 """
 
 from collections.abc import Callable
+from dataclasses import asdict
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 
@@ -27,7 +28,7 @@ def _schema_verdict(table: str) -> Verdict:
     def verdict(result: GateResult, spec: AssetCheckSpec) -> AssetCheckResult:
         part = result.part(table)
         return _result(spec, [e for e in part.errors if e.rule != "foreign-key"], quarantined=len(part.quarantined),
-                       quarantine=MetadataValue.json([q.__dict__ for q in part.quarantined[:100]]))
+                       quarantine=MetadataValue.json([asdict(q) for q in part.quarantined[:100]]))
     return verdict
 
 

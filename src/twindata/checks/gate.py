@@ -86,12 +86,15 @@ def _typed(frames: dict[str, pd.DataFrame], tables: list[str]):
 def run_gate(core: CoreTables) -> GateResult:
     """Check the tables in one pass, quarantine what outside sources got wrong (cascading by joins), and return the
     tables that stay, or the registry's own errors. The input frames are left as they are."""
-    frames = {t: df.reset_index(drop=True).copy() for t, df in core.frames.items()}
+    frames = {t: df.reset_index(drop=True) for t, df in core.frames.items()}  # new frames (``apply`` copies again)
     issues = Issues(list(core.issues.rows))
     tables = [t for t in schema.published_tables() if t in frames]
     arrows, positions, csv = _typed(frames, tables)
-    keys = {t: _record_keys(arrows[t], t) for t in tables}
-    checked = {t: check(compiled(t), read_text(csv[t], compiled(t), blank_rows=True), keys[t]) for t in tables}
+    keys = {t: _RecordKeys(arrows[t], t) for t in tables}
+    linked = {f for t in tables for fk in compiled(t).foreign_keys for f in fk["fields"]} | {
+        f for t in tables for fk in compiled(t).foreign_keys for f in fk["reference"]["fields"]}
+    checked = {t: check(compiled(t), read_text(csv[t], compiled(t), blank_rows=True), keys[t], keep=linked)
+               for t in tables}  # of each table, only the keys foreign keys join on are kept
     errors = [e for c in checked.values() for e in c.errors]
     errors += [e for policy in POLICIES for t in tables if policy.covers(t) for e in policy.check(arrows[t], t, keys[t] or None)]
     held = _Quarantine(frames, positions, issues)
@@ -162,7 +165,18 @@ def _result(arrows, csv, issues: Issues, core: CoreTables, fatal: list[RowError]
     return GateResult(arrows, csv, fatal + own.errors + own_text, issues.rows[len(core.issues.rows):])
 
 
-def _record_keys(arrow: pa.Table, table: str) -> list[str]:
-    key = schema.primary_key(table)
-    columns = [arrow.column(k).to_pylist() for k in key]
-    return [" / ".join(str(v) for v in values) for values in zip(*columns)] if key else []
+class _RecordKeys:
+    """Each row's record id (its primary key's values joined by " / "), made when a finding asks for it: a world
+    release has a million rows and a few findings."""
+
+    def __init__(self, arrow: pa.Table, table: str):
+        self.columns = [arrow.column(k) for k in schema.primary_key(table)]
+        self.rows = arrow.num_rows if self.columns else 0
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __getitem__(self, i: int) -> str:
+        if not 0 <= i < self.rows:
+            raise IndexError(i)
+        return " / ".join(str(c[i].as_py()) for c in self.columns)

@@ -190,7 +190,7 @@ def _check_values(compiled: CompiledTable, f: dict, column: pa.Array,
     elif plain_form:
         plain = pc.match_substring_regex(column, plain_form)
     else:
-        plain = pa.array([True] * len(column), pa.bool_())
+        plain = pc.is_valid(column)  # every cell (the CSV reader gives no nulls), without a Python list
     pattern = constraints.get("pattern")
     if pattern is not None:  # Python's re and RE2 agree on ASCII lines only
         ascii_line = pc.and_(pc.equal(pc.binary_length(column), pc.utf8_length(column)),

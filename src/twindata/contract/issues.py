@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from twindata.contract.text import quoted, short
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowError:
     """One validation error of one row (or of a whole file, where ``row`` is None)."""
 
@@ -77,7 +77,7 @@ def row_errors(report, record_keys: dict[str, list] | None = None) -> list[RowEr
     return errors
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DataIssue:
     """One row of the data_issues table."""
 

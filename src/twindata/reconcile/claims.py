@@ -31,7 +31,7 @@ LAYERS = ("registry", "wikidata", "wikipedia")  # the sources of the partnership
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?=T|$)")  # a source_revision that is the day (or time) a source was read
 
 
-@dataclass
+@dataclass(slots=True)
 class _Phase:
     pair: tuple[str, str]
     type: str

@@ -75,7 +75,7 @@ class PartitionedSource(Source, Protocol):
         """Ask each partition named that is not fresh; the requests made and partitions asked and found fresh."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One statement of one source that two cities are partners: what it says, and where and when it was read.
 

@@ -10,7 +10,9 @@ reason, never dropped unsaid. Turning the rows into ids and claims belongs in ``
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,14 +30,57 @@ P190 = "input-wikidata-p190"
 PAIRS = "input-wikipedia-pairs"
 
 
+class Row(Mapping):
+    """One row of a snapshot table, read as the dict it stands for (``row["subject_qid"]``, ``.get``, ``==`` a dict),
+    its cells in slots: a tenth of a dict's memory, for the hundreds of thousands of rows a world snapshot holds."""
+
+    __slots__ = ()
+
+    def __init__(self, values) -> None:
+        for name, value in zip(self.__slots__, values):
+            object.__setattr__(self, name, value)
+
+    def __getitem__(self, name: str):
+        try:
+            return getattr(self, name) if name in self.__slots__ else self._missing(name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    @staticmethod
+    def _missing(name: str):
+        raise KeyError(name)
+
+    def __iter__(self):
+        return iter(self.__slots__)
+
+    def __len__(self) -> int:
+        return len(self.__slots__)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __reduce__(self):  # its class is made at run time: pickled (as Dagster's IO manager does) by its table
+        return _row, (self._table, self.__slots__, tuple(getattr(self, n, None) for n in self.__slots__))
+
+
+def _row(table: str, names: tuple[str, ...], values: tuple) -> Row:
+    return row_type(table, names)(values)
+
+
+@cache
+def row_type(table: str, names: tuple[str, ...]) -> type[Row]:
+    """The ``Row`` class of a table with these columns."""
+    return type(f"Row[{table}]", (Row,), {"__slots__": names, "_table": table})
+
+
 @dataclass
 class WorldSnapshot:
     """The rows of a world snapshot, typed, and what was quarantined reading them."""
 
     folder: Path
     manifest: dict
-    p190: list[dict] = field(default_factory=list)
-    pairs: list[dict] = field(default_factory=list)
+    p190: list[Row] = field(default_factory=list)
+    pairs: list[Row] = field(default_factory=list)
     issues: Issues = field(default_factory=Issues)
 
     @property
@@ -104,7 +149,7 @@ def read_world_snapshot(folder: Path, partitions: list[str] | None = None, lists
     return snap
 
 
-def read_rows(folder: Path, entries: list[dict], table: str, issues: Issues) -> list[dict]:
+def read_rows(folder: Path, entries: list[dict], table: str, issues: Issues) -> list[Row]:
     """The rows of the snapshot files that pass their Table Schema; the others as quarantined_row issues, named by
     file and row."""
     compiled = compile_schema(table, table_schema(table))
@@ -130,14 +175,16 @@ def read_rows(folder: Path, entries: list[dict], table: str, issues: Issues) -> 
         bad.setdefault(e.row - 2, e)  # or bidi character holds its row back, as a broken type does, not the release
     source = "wikipedia" if table == PAIRS else "wikidata"
     names = compiled.names
+    make, same = row_type(table, tuple(names)), {}  # one str object for each text a column repeats
+    columns = [[same.setdefault(v, v) if isinstance(v, str) else v for v in checked.values.pop(n)] for n in names]
     rows = []
-    for i, values in enumerate(zip(*(checked.values[n] for n in names))):
+    for i, values in enumerate(zip(*columns)):
         if i in bad:
             e, (file, row) = bad[i], where[i]
             issues.add("quarantined_row", "assertions", f"{file} row {row}", e.field, e.value, source,
                        f"{e.rule}: {e.message}")
             continue
-        rows.append(dict(zip(names, values)))
+        rows.append(make(values))
     return rows
 
 
