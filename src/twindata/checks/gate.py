@@ -86,7 +86,8 @@ def _typed(frames: dict[str, pd.DataFrame], tables: list[str]):
 def run_gate(core: CoreTables) -> GateResult:
     """Check the tables in one pass, quarantine what outside sources got wrong (cascading by joins), and return the
     tables that stay, or the registry's own errors. The input frames are left as they are."""
-    frames = {t: df.reset_index(drop=True) for t, df in core.frames.items()}  # new frames (``apply`` copies again)
+    frames = {t: df if df.index.equals(pd.RangeIndex(len(df))) else df.reset_index(drop=True)
+              for t, df in core.frames.items()}  # read only; ``apply`` works on copies
     issues = Issues(list(core.issues.rows))
     tables = [t for t in schema.published_tables() if t in frames]
     arrows, positions, csv = _typed(frames, tables)

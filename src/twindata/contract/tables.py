@@ -22,6 +22,7 @@ from twindata.contract.issues import Issues
 
 ORIGIN, EXTERNAL = "_origin", "_external"  # which source made a row; the fields an outside source filled
 CSV_OPTIONS = pacsv.WriteOptions(include_header=True, quoting_style="needed", eol="\r\n")
+NO_HEADER = pacsv.WriteOptions(include_header=False, quoting_style="needed", eol="\r\n")
 
 
 @dataclass
@@ -32,10 +33,24 @@ class CoreTables:
     issues: Issues = field(default_factory=Issues)
 
 
-def frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    """A DataFrame with the table's columns in schema order, plus the gate's private columns."""
-    names = schema.columns(table) + [ORIGIN, EXTERNAL]
+def frame_columns(table: str) -> list[str]:
+    """The columns of a table's frame: the schema's, in order, then the gate's two private columns."""
+    return schema.columns(table) + [ORIGIN, EXTERNAL]
+
+
+def frame(table: str, rows: list[dict] | list[tuple]) -> pd.DataFrame:
+    """A DataFrame with the table's columns in schema order, plus the gate's private columns; from rows as dicts, or
+    as tuples in ``frame_columns`` order (``row_values``), which hold a table of a million rows in a fifth of the
+    memory."""
+    names = frame_columns(table)
+    if rows and isinstance(rows[0], tuple):
+        return pd.DataFrame(dict(zip(names, map(list, zip(*rows)))), columns=names, dtype=object)
     return pd.DataFrame({n: [r.get(n) for r in rows] for n in names}, columns=names, dtype=object)
+
+
+def row_values(names: list[str], row: dict) -> tuple:
+    """A row's values in the order of ``names`` (a table's ``frame_columns``), missing ones None."""
+    return tuple(map(row.get, names))
 
 
 def nfc_column(column: pa.Array) -> pa.Array:
@@ -74,10 +89,14 @@ def sort_order(arrow: pa.Table, table: str) -> pa.Array:
 
 
 def csv_bytes(table: pa.Table) -> bytes:
-    """The table as RFC 4180 CSV (header, quoting where needed, CRLF), in memory."""
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink, write_options=CSV_OPTIONS)
-    return sink.getvalue().to_pybytes()
+    """The table as RFC 4180 CSV (header, quoting where needed, CRLF), in memory: written 64k rows at a time and
+    joined once, so that a large table costs twice its CSV at most, not a growing buffer and a copy of it."""
+    parts = []
+    for batch in table.to_batches(max_chunksize=65536) or [table.schema.empty_table()]:
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(batch, sink, write_options=NO_HEADER if parts else CSV_OPTIONS)
+        parts.append(sink.getvalue().to_pybytes())
+    return b"".join(parts)
 
 
 

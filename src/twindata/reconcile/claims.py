@@ -21,7 +21,7 @@ import pandas as pd
 from twindata.contract import identity, schema
 from twindata.contract.identity import Crosswalk, History
 from twindata.contract.issues import Issues
-from twindata.contract.tables import EXTERNAL, ORIGIN, frame
+from twindata.contract.tables import EXTERNAL, ORIGIN, frame, frame_columns, row_values
 from twindata.sources import Claim
 
 PHASE_FIELDS = ("status", "status_since_year", "start_year", "start_date", "end_year", "end_date")
@@ -107,9 +107,12 @@ def build_partnerships(claims: list[Claim], crosswalk: Crosswalk, issues: Issues
             for c in basis:
                 issues.add("conflict", "partnerships", phase.id, name, getattr(c, name), c.source,
                            f"{c.assertion_id} says {getattr(c, name)}; the sources disagree, so none is published")
-    for phase in sorted(phases.values(), key=lambda ph: ph.id):
-        rows.append(_partnership_row(phase, issues, focus))
-        assertions += [_assertion_row(phase, c, s, p) for c, s, p in sorted(phase.claims, key=lambda x: x[0].assertion_id)]
+    partnership_columns, assertion_columns = frame_columns("partnerships"), frame_columns("assertions")
+    for phase in sorted(phases.values(), key=lambda ph: ph.id):  # rows as tuples: a fifth of the memory of dicts
+        rows.append(row_values(partnership_columns, _partnership_row(phase, issues, focus)))
+        assertions += [row_values(assertion_columns, _assertion_row(phase, c, s, p))
+                       for c, s, p in sorted(phase.claims, key=lambda x: x[0].assertion_id)]
+    phases.clear()
     return frame("partnerships", rows), frame("assertions", assertions)
 
 
