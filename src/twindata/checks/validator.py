@@ -18,6 +18,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -230,7 +231,7 @@ def _check_values(compiled: CompiledTable, f: dict, column: pa.Array,
             flag(pc.and_(fast, op(pc.utf8_length(column), constraints[bound])), "constraint-error",
                  f'constraint "{bound}" is "{constraints[bound]}"')
     key = pc.if_else(fast, _normalised(kind, typed, column), pa.scalar(None, pa.string()))
-    python = pc.if_else(fast, typed, pa.scalar(None, typed.type)).to_pylist() if typed_values else None
+    python = _python_values(pc.if_else(fast, typed, pa.scalar(None, typed.type))) if typed_values else None
     odd_cells = pc.and_(pc.invert(plain), pc.invert(missing))
     never_form = _NEVER.get("uri" if f.get("format") == "uri" else kind)
     if never_form and pc.any(odd_cells).as_py():
@@ -258,6 +259,15 @@ def _check_values(compiled: CompiledTable, f: dict, column: pa.Array,
             errors.append(RowError(table, rule, note, i + 2, None, name, value,
                                    "Type Error" if rule == "type-error" else "Constraint Error"))
     return key, errors, python
+
+
+def _python_values(values: pa.Array) -> list:
+    """``values.to_pylist()`` with one Python object per distinct value, shared by the rows that hold it: a column
+    of a snapshot repeats its labels, countries and coordinates row after row, and a million short-lived copies
+    would fragment the heap the rows live on."""
+    encoded = pc.dictionary_encode(values)
+    distinct = np.array(encoded.dictionary.to_pylist() + [None], dtype=object)
+    return distinct[pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()].tolist()
 
 
 def _casts(column: pa.Array, missing: pa.Array, kind: pa.DataType) -> bool:

@@ -175,8 +175,7 @@ def read_rows(folder: Path, entries: list[dict], table: str, issues: Issues) -> 
         bad.setdefault(e.row - 2, e)  # or bidi character holds its row back, as a broken type does, not the release
     source = "wikipedia" if table == PAIRS else "wikidata"
     names = compiled.names
-    make, same = row_type(table, tuple(names)), {}  # one str object for each text a column repeats
-    columns = [[same.setdefault(v, v) if isinstance(v, str) else v for v in checked.values.pop(n)] for n in names]
+    make, columns = row_type(table, tuple(names)), [checked.values.pop(n) for n in names]  # values shared per column
     rows = []
     for i, values in enumerate(zip(*columns)):
         if i in bad:
