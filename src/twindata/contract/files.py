@@ -124,6 +124,17 @@ SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 SAFE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
 
 
+def version_entries(document, where: str, fields: tuple[str, ...] = ("version", "path")) -> list[dict]:
+    """The entries of a package's versions.json (the writer's, the checker's and the loader's one reading of it): an
+    object with a list of versions, each an object whose ``fields`` are text; anything else is one line."""
+    entries = document.get("versions") if isinstance(document, dict) else None
+    if not isinstance(entries, list) or not all(
+            isinstance(v, dict) and all(isinstance(v.get(k), str) for k in fields) for v in entries):
+        raise TwindataError(f"{where}: not a versions index (an object with a list of versions, each with its "
+                            f"{', '.join(fields)})")
+    return entries
+
+
 def safe_path(path: str) -> bool:
     """Whether a path a release names stays inside the release: relative, of plain names, none of them starting
     with '.' (so no '..')."""

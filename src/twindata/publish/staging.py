@@ -22,7 +22,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from twindata.contract.errors import TwindataError
-from twindata.contract.files import read_json, sha256_file, write_json_atomic
+from twindata.contract.files import read_json, sha256_file, version_entries, write_json_atomic
 from twindata.publish.versioning import Version, is_version
 
 STAGING_PREFIX = ".staging-"
@@ -79,11 +79,8 @@ def read_versions(package_dir: Path) -> dict:
     if not file.exists():
         return {"package": package_dir.name, "latest": None, "versions": []}
     versions = read_json(file, "versions.json")
-    entries = versions.get("versions") if isinstance(versions, dict) else None
-    fields = ("version", "path", "created", "content_sha256")
-    if not isinstance(entries, list) or not all(
-            isinstance(v, dict) and all(isinstance(v.get(k), str) for k in fields) and is_version(v["version"])
-            and v["path"] == v["version"] for v in entries) \
+    entries = version_entries(versions, str(file), ("version", "path", "created", "content_sha256"))
+    if not all(is_version(v["version"]) and v["path"] == v["version"] for v in entries) \
             or len({v["version"] for v in entries}) != len(entries) \
             or (versions.get("latest") is not None and versions["latest"] not in {v["version"] for v in entries}):
         raise TwindataError(f"{file}: not a versions index twindata wrote (each version needs a version number "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from twindata.checks.compiled import compile_schema
 from twindata.contract.errors import TwindataError
-from twindata.contract.files import inside, read_descriptor, read_json, sha256_file
+from twindata.contract.files import inside, read_descriptor, read_json, sha256_file, version_entries
 from twindata.contract.issues import RowError, row_errors
 from twindata.publish.outputs import OUTPUTS, Output
 
@@ -109,11 +109,8 @@ def _listed_entry(folder: Path) -> dict | None:
     file = folder.parent / "versions.json"
     if not file.is_file():
         return None
-    versions = read_json(file, "versions.json")
-    entries = versions.get("versions") if isinstance(versions, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(v, dict) for v in entries):
-        raise TwindataError(f"{file}: not a versions index (an object with a list of versions)")
-    return next((v for v in entries if v.get("path") == folder.name), None)
+    entries = version_entries(read_json(file, "versions.json"), str(file), ("path",))
+    return next((v for v in entries if v["path"] == folder.name), None)
 
 
 def _check_file(folder: Path, name: str, relative: str, digest: str, size: int | None,

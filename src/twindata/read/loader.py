@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import requests
 
 from twindata.contract.errors import TwindataError
-from twindata.contract.files import check_descriptor, safe_path
+from twindata.contract.files import check_descriptor, safe_path, version_entries
 from twindata.contract.schema import ARROW_TYPES
 
 MAX_BYTES = 1 << 30  # a data file larger than this is refused (a resource that states its bytes: larger than those)
@@ -120,7 +120,7 @@ def _release(release: str, version: str) -> tuple[str, dict]:
         versions = _json(where, _read(where, limit=JSON_BYTES))
     except FileNotFoundError:
         raise TwindataError(f"{release}: neither a release (datapackage.json) nor a package folder (versions.json)") from None
-    listed = _versions(where, versions)
+    listed = version_entries(versions, where, ("version", "path", "datapackage_sha256"))
     wanted = versions.get("latest") if version == "latest" else version
     entry = next((v for v in listed if v["version"] == wanted), None)
     if entry is None:
@@ -129,16 +129,6 @@ def _release(release: str, version: str) -> tuple[str, dict]:
     data = _read(_join(base, "datapackage.json"), expected=entry["datapackage_sha256"], limit=JSON_BYTES,
                  listed_in="versions.json")
     return base, _descriptor(_join(base, "datapackage.json"), data)
-
-
-def _versions(where: str, versions) -> list[dict]:
-    listed = versions.get("versions") if isinstance(versions, dict) else None
-    if not isinstance(listed, list) or not all(
-            isinstance(v, dict) and all(isinstance(v.get(k), str) for k in ("version", "path", "datapackage_sha256"))
-            for v in listed):
-        raise TwindataError(f"{where}: not a versions index (an object with a list of versions, each with its version, "
-                            "path and datapackage_sha256)")
-    return listed
 
 
 def _check_listed(release: str, data: bytes) -> None:
@@ -153,7 +143,8 @@ def _check_listed(release: str, data: bytes) -> None:
         versions = _json(where, _read(where, probe=True, limit=JSON_BYTES))
     except (FileNotFoundError, TwindataError):
         return  # a release copied on its own: its datapackage.json is all there is to check against
-    entry = next((v for v in _versions(where, versions) if v["path"] == name), None)
+    listed = version_entries(versions, where, ("version", "path", "datapackage_sha256"))
+    entry = next((v for v in listed if v["path"] == name), None)
     if entry is not None and hashlib.sha256(data).hexdigest() != entry["datapackage_sha256"]:
         raise TwindataError(f"{release}/datapackage.json: sha256 differs from the one {where} records (the release "
                             "was changed)")
