@@ -40,6 +40,9 @@ class Row(Mapping):
         for name, value in zip(self.__slots__, values):
             object.__setattr__(self, name, value)
 
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"{type(self).__name__} is read only, as the snapshot it was read from")
+
     def __getitem__(self, name: str):
         try:
             return getattr(self, name) if name in self.__slots__ else self._missing(name)
