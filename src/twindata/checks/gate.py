@@ -25,7 +25,7 @@ from twindata.checks.validator import check, read_text
 from twindata.contract import schema
 from twindata.contract.errors import GateError
 from twindata.contract.issues import DataIssue, Issues, RowError
-from twindata.contract.tables import EXTERNAL, ORIGIN, CoreTables, csv_bytes, sort_order, sorted_arrow, to_arrow
+from twindata.contract.tables import EXTERNAL, ORIGIN, CoreTables, csv_bytes, sorted_arrow, sorted_to_arrow
 
 
 @cache
@@ -76,9 +76,8 @@ def _typed(frames: dict[str, pd.DataFrame], tables: list[str]):
     """Sorted Arrow tables, their row positions in the frames, and their CSV bytes."""
     arrows, positions, csv = {}, {}, {}
     for t in tables:
-        unsorted = to_arrow(frames[t], t)
-        order = sort_order(unsorted, t)
-        arrows[t], positions[t] = unsorted.take(order), order.to_pylist()
+        arrows[t], order = sorted_to_arrow(frames[t], t)
+        positions[t] = order.to_pylist()
         csv[t] = csv_bytes(arrows[t])
     return arrows, positions, csv
 

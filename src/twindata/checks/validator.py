@@ -106,10 +106,13 @@ def check(compiled: CompiledTable, text: pa.Table, record_keys: list | None = No
     keys: dict[str, pa.Array] = {}
     values: dict[str, list] = {}
     n = text.num_rows
+    needed = (set(compiled.names) if keep is None else set(keep)) | set(compiled.primary_key) | {
+        f["name"] for f in compiled.fields if f.get("constraints", {}).get("unique")}
 
-    def one(f: dict):
+    def one(f: dict):  # a field's keys are let go at once where nothing after needs them
         column = text.column(f["name"]).combine_chunks() if n else pa.array([], pa.string())
-        return _check_field(compiled, f, column, typed)
+        key, field_errors, field_values = _check_field(compiled, f, column, typed)
+        return (key if f["name"] in needed else None), field_errors, field_values
 
     if n < PARALLEL_ROWS:
         results = list(map(one, compiled.fields))

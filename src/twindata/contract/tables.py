@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -54,8 +55,11 @@ def row_values(names: list[str], row: dict) -> tuple:
 
 
 def nfc_column(column: pa.Array) -> pa.Array:
-    """A text column in Unicode NFC (``twindata.contract.text``'s rule); any other column as it is."""
-    return pc.utf8_normalize(column, "NFC") if pa.types.is_string(column.type) else column
+    """A text column in Unicode NFC (``twindata.contract.text``'s rule); any other column, or text all ASCII (NFC
+    already), as it is, without a copy."""
+    if not pa.types.is_string(column.type) or pc.all(pc.fill_null(pc.string_is_ascii(column), True)).as_py():
+        return column
+    return pc.utf8_normalize(column, "NFC")
 
 
 def visible_column(column: pa.Array) -> pa.Array:
@@ -67,19 +71,37 @@ def visible_column(column: pa.Array) -> pa.Array:
 
 def to_arrow(df: pd.DataFrame, table: str) -> pa.Table:
     """The schema's columns of ``df`` (private columns dropped) as an Arrow table, in the order of ``df``."""
-    arrow_schema = schema.arrow_schema(table)
-    data = {}
-    for f in arrow_schema:  # from_pandas: NaN, NaT and pd.NA are missing values, as None is; text in NFC
-        values = df[f.name].tolist() if f.name in df else [None] * len(df)
-        data[f.name] = nfc_column(pa.array(values, type=f.type, from_pandas=True))
+    return _arrow_columns(df, schema.arrow_schema(table))
+
+
+def _arrow_columns(df: pd.DataFrame, arrow_schema: pa.Schema, order: pa.Array | None = None) -> pa.Table:
+    """The columns of ``arrow_schema`` from ``df`` (rows taken in ``order``, if given), typed, text in NFC."""
+    data, rows = {}, None if order is None else order.to_numpy()
+    for f in arrow_schema:  # from_pandas: NaN, NaT and pd.NA are missing values, as None is
+        values = df[f.name].to_numpy(dtype=object) if f.name in df else np.full(len(df), None, dtype=object)
+        data[f.name] = nfc_column(pa.array(values if rows is None else values[rows], type=f.type, from_pandas=True))
     return pa.Table.from_pydict(data, schema=arrow_schema)
+
+
+def sorted_to_arrow(df: pd.DataFrame, table: str) -> tuple[pa.Table, pa.Array]:
+    """``df`` as the table's typed Arrow table in published order, and the order (the frame's row of each published
+    row): the key columns are typed and sorted first, then every column is made once, already in order, instead of
+    the whole table twice."""
+    arrow_schema = schema.arrow_schema(table)
+    key = schema.primary_key(table)
+    if not key:
+        arrow = _arrow_columns(df, arrow_schema)
+        order = sort_order(arrow, table)
+        return arrow.take(order), order
+    keys = _arrow_columns(df, pa.schema([arrow_schema.field(k) for k in key]))
+    order = sort_order(keys, table)
+    return _arrow_columns(df, arrow_schema, order), order
 
 
 def sorted_arrow(rows: pd.DataFrame | list[dict], table: str) -> pa.Table:
     """Rows (a frame, or records) as the table's typed Arrow table, in published order."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=schema.columns(table), dtype=object)
-    arrow = to_arrow(frame, table)
-    return arrow.take(sort_order(arrow, table))
+    return sorted_to_arrow(frame, table)[0]
 
 
 def sort_order(arrow: pa.Table, table: str) -> pa.Array:
