@@ -16,7 +16,9 @@ To add a source, an output or a package: one module, and one line here.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,8 +101,23 @@ def world_snapshot(inputs: Inputs) -> WorldSnapshot:
     return combined(inputs["wikidata"], inputs["wikipedia"])
 
 
+@contextmanager
+def _no_cycle_collection():
+    """Reconciling the world makes millions of objects and no reference cycles worth collecting; the cycle
+    collector's full passes over them cost more with every size (4.5 s of a 43 s run at 3 × the bundled world,
+    the resident set the same without them), so they wait until the step is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _world_reconcile(inputs: Inputs, progress: Callable[[str], None] = lambda _: None) -> CoreTables:
-    core = network.reconcile(world_snapshot(inputs), inputs["registries"], inputs["previous_release"], progress)
+    with _no_cycle_collection():
+        core = network.reconcile(world_snapshot(inputs), inputs["registries"], inputs["previous_release"], progress)
     for read in (inputs["wikidata"], inputs["wikipedia"]):  # their rows are claims now: they need not outlive this
         read.p190, read.pairs = [], []  # (the manifest, id and held-back rows stay for the metadata and provenance)
     return core
