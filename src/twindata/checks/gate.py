@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from twindata.checks.compiled import CompiledTable, compile_schema
-from twindata.checks.keys import foreign_key_errors
+from twindata.checks.keys import foreign_key_errors, linked_fields
 from twindata.checks.policies import POLICIES, TextRules
 from twindata.checks.validator import check, read_text
 from twindata.contract import schema
@@ -91,9 +91,8 @@ def run_gate(core: CoreTables) -> GateResult:
     tables = [t for t in schema.published_tables() if t in frames]
     arrows, positions, csv = _typed(frames, tables)
     keys = {t: _RecordKeys(arrows[t], t) for t in tables}
-    linked = {f for t in tables for fk in compiled(t).foreign_keys for f in fk["fields"]} | {
-        f for t in tables for fk in compiled(t).foreign_keys for f in fk["reference"]["fields"]}
-    checked = {t: check(compiled(t), read_text(csv[t], compiled(t), blank_rows=True), keys[t], keep=linked)
+    linked = linked_fields({t: compiled(t) for t in tables})
+    checked = {t: check(compiled(t), read_text(csv[t], compiled(t), blank_rows=True), keys[t], keep=linked[t])
                for t in tables}  # of each table, only the keys foreign keys join on are kept
     errors = [e for c in checked.values() for e in c.errors]
     errors += [e for policy in POLICIES for t in tables if policy.covers(t) for e in policy.check(arrows[t], t, keys[t] or None)]

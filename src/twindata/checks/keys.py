@@ -30,12 +30,27 @@ def joined(parts: list[pa.Array], nulls: pa.Array | None = None) -> pa.Array:
     return pc.if_else(nulls if nulls is not None else all_null(parts), pa.scalar(None, pa.string()), text)
 
 
+def increasing(values: pa.Array) -> bool:
+    """Whether every value is greater than the one before (no nulls, no value twice): a release's sorted keys."""
+    return len(values) < 2 or pc.all(pc.fill_null(pc.less(values[:-1], values[1:]), False)).as_py()
+
+
+def linked_fields(compiled: dict[str, CompiledTable]) -> dict[str, set[str]]:
+    """Of each table, the fields foreign keys join on (its own and those referencing it): their keys are kept."""
+    linked = {name: set() for name in compiled}
+    for name, c in compiled.items():
+        for fk in c.foreign_keys:
+            linked[name].update(fk["fields"])
+            linked.setdefault(fk["reference"]["resource"], set()).update(fk["reference"]["fields"])
+    return linked
+
+
 def repeats(key: pa.Array) -> list[int]:
     """Positions of rows whose non-null key an earlier row already has."""
     if not len(key):
         return []
     valid = key.filter(pc.is_valid(key)) if key.null_count else key
-    if len(valid) < 2 or pc.all(pc.less(valid.slice(0, len(valid) - 1), valid.slice(1))).as_py():
+    if increasing(valid):
         return []  # strictly increasing, as a release's sorted tables are: no key twice, seen in one comparison
     # otherwise one stable sort (3 × faster than counting a million keys in a hash table): in each run of equal
     # keys, every row after the first (the earliest, the sort being stable) repeats it
@@ -103,7 +118,7 @@ def _dangling(key: pa.Array, parent_key: pa.Array) -> list[int]:
     valid = pc.is_valid(key)
     if len(parent_key) * SMALL_PARENT <= len(key) or not len(key):
         return pc.indices_nonzero(pc.and_(valid, pc.invert(pc.is_in(key, value_set=parent_key)))).to_pylist()
-    if not pc.all(pc.fill_null(pc.less(parent_key.slice(0, len(parent_key) - 1), parent_key.slice(1)), False)).as_py():
+    if not increasing(parent_key):
         parent_key = parent_key.take(pc.sort_indices(parent_key))
     _, found = place_sorted(parent_key, key)
     return np.flatnonzero(~found & valid.to_numpy(zero_copy_only=False)).tolist()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from twindata.checks.compiled import Checked, CompiledTable
-from twindata.checks.keys import foreign_key_errors
+from twindata.checks.keys import foreign_key_errors, linked_fields
 from twindata.checks.validator import check, read_text
 from twindata.contract.errors import TwindataError
 from twindata.contract.issues import RowError
@@ -41,11 +41,7 @@ def validate_tables(compiled: dict[str, CompiledTable], sources: dict[str, bytes
                     record_keys: dict[str, list] | None = None) -> tuple[list[RowError], dict[str, Checked]]:
     """Every finding over a set of CSV tables (foreign keys between them included): the fast checks, and frictionless
     for a table whose structure is not plain (then for the whole set, so that its foreign keys are checked alike)."""
-    linked = {name: set() for name in compiled}  # the fields foreign keys join on: their keys are kept
-    for name, c in compiled.items():
-        for fk in c.foreign_keys:
-            linked[name].update(fk["fields"])
-            linked.setdefault(fk["reference"]["resource"], set()).update(fk["reference"]["fields"])
+    linked = linked_fields(compiled)
     checked = {}
     for name, source in sources.items():  # one table at a time: its text is let go once checked
         text = read_text(source, compiled[name])

@@ -29,12 +29,15 @@ class RowError:
 
     def named(self, record: str | None) -> RowError:
         """The same error, naming its record (the row's primary key)."""
-        return RowError(self.table, self.rule, self.message, self.row, record, self.field, self.value, self.title,
-                        self.cells)  # not dataclasses.replace: 10 × faster, for the 10,000s of a broken table
+        return self._at(self.row, record)
 
     def at_row(self, row: int) -> RowError:
         """The same error on another row (a finding on a distinct value, spread to a row that holds it)."""
-        return RowError(self.table, self.rule, self.message, row, self.record, self.field, self.value, self.title,
+        return self._at(row, self.record)
+
+    def _at(self, row: int | None, record: str | None) -> RowError:
+        # not dataclasses.replace: 10 × faster, for the 10,000s of findings of a broken table
+        return RowError(self.table, self.rule, self.message, row, record, self.field, self.value, self.title,
                         self.cells)
 
     def line(self) -> str:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from twindata.checks.keys import place_sorted
+from twindata.checks.keys import increasing, place_sorted
 from twindata.contract import identity
 from twindata.contract.errors import TwindataError
 from twindata.contract.files import read_descriptor
@@ -104,7 +104,7 @@ def _align(old_keys: pa.ChunkedArray, new_keys: pa.ChunkedArray) -> tuple[pa.Arr
     if not len(old_keys) or not len(new_keys):
         return (pa.array([False] * len(old_keys), pa.bool_()), pa.array([False] * len(new_keys), pa.bool_()),
                 pa.array([], pa.int64()), pa.array([], pa.int64()))
-    in_order = len(new_keys) < 2 or pc.all(pc.fill_null(pc.less(new_keys[:-1], new_keys[1:]), False)).as_py()
+    in_order = increasing(new_keys)
     searched = new_keys if in_order else new_keys.take(order := pc.sort_indices(new_keys))
     at, hit = place_sorted(searched, old_keys)
     old_rows, new_rows = np.flatnonzero(hit), at[hit]
@@ -164,8 +164,7 @@ def table_changes(old: pa.Table | None, new: pa.Table | None, pk: list[str],
             mask = pc.invert(pc.is_in(pa.array(range(len(old_keys)), pa.int64()), value_set=pa.array(twice, pa.int64())))
             old, old_keys = old.filter(mask), old_keys.filter(mask)
     in_new, in_old, old_rows, new_rows = _align(old_keys, new_keys)
-    ascending = len(new_rows) < 2 or pc.all(pc.less(new_rows[:-1], new_rows[1:])).as_py()
-    new_pick = in_old if ascending else new_rows  # the new rows lined up with the old, in the old rows' order
+    new_pick = in_old if increasing(new_rows) else new_rows  # the new rows lined up with the old, in the old rows' order
     result = {"added": sorted(new_keys.filter(pc.invert(in_old)).to_pylist()),
               "removed": sorted(old_keys.filter(pc.invert(in_new)).to_pylist()), "merged": merged}
     compared = [c for c in new.column_names if c in old.column_names and c not in pk

@@ -44,14 +44,9 @@ class Row(Mapping):
         raise AttributeError(f"{type(self).__name__} is read only, as the snapshot it was read from")
 
     def __getitem__(self, name: str):
-        try:
-            return getattr(self, name) if name in self.__slots__ else self._missing(name)
-        except AttributeError:
-            raise KeyError(name) from None
-
-    @staticmethod
-    def _missing(name: str):
-        raise KeyError(name)
+        if name not in self._fields:  # a set: one lookup, on the reconciliation's hottest path
+            raise KeyError(name)
+        return getattr(self, name)
 
     def __iter__(self):
         return iter(self.__slots__)
@@ -73,7 +68,7 @@ def _row(table: str, names: tuple[str, ...], values: tuple) -> Row:
 @cache
 def row_type(table: str, names: tuple[str, ...]) -> type[Row]:
     """The ``Row`` class of a table with these columns."""
-    return type(f"Row[{table}]", (Row,), {"__slots__": names, "_table": table})
+    return type(f"Row[{table}]", (Row,), {"__slots__": names, "_table": table, "_fields": frozenset(names)})
 
 
 @dataclass
